@@ -1,0 +1,26 @@
+import vue from '@vitejs/plugin-vue';
+import { defineConfig } from 'electron-vite';
+import { resolve } from 'node:path';
+
+const alias = { '@api': resolve('src-main/api') };
+
+export default defineConfig({
+  // Main process: the core is bundled; native and optional modules stay external.
+  main: {
+    resolve: { alias },
+    build: { rollupOptions: { input: { index: resolve('src-main/index.ts') } } },
+  },
+  // Sandboxed preloads cannot load ES modules or node_modules: one self-contained CommonJS file.
+  preload: {
+    build: {
+      externalizeDeps: false,
+      rollupOptions: { input: { preload: resolve('src-main/preload.ts') }, output: { format: 'cjs', entryFileNames: '[name].cjs' } },
+    },
+  },
+  renderer: {
+    root: resolve('src-renderer'),
+    resolve: { alias },
+    plugins: [vue()],
+    build: { rollupOptions: { input: resolve('src-renderer/index.html') } },
+  },
+});

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { DbInfo, ExportedFile, ExportFormat, Id, Run, RunStatus, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
+
+/**
+ * THE contract: every call any door (Electron IPC, serve mode, CLI, tests) can make,
+ * named `area/verb`, with the zod schema of its input and output. Doors validate
+ * input with these schemas; the renderer's client is typed from them.
+ */
+const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) => ({ input, output, doc });
+const none = z.object({}).strict();
+const byId = z.object({ id: Id }).strict();
+
+export const api = {
+  'db/info': call(none, DbInfo, 'where the database is, its schema version and row counts'),
+  'taskSets/create': call(TaskSetInput, TaskSet, 'store a new task set (tasks with a, t, w, floor, cap) and its budget'),
+  'taskSets/list': call(none, z.array(TaskSetSummary), 'all task sets with their task counts'),
+  'taskSets/get': call(byId, TaskSet, 'one task set with its tasks'),
+  'taskSets/delete': call(byId, z.object({ ok: z.literal(true) }), 'delete a task set, its tasks and solves'),
+  'runs/list': call(z.object({ status: RunStatus.optional(), taskSetId: Id.optional() }).strict(), z.array(Run), 'runs, optionally filtered'),
+  'runs/get': call(byId, Run, 'one run'),
+  'runs/export': call(z.object({ id: Id, format: ExportFormat }).strict(), ExportedFile, "a run's config and metric points as JSON or CSV"),
+} as const;
+
+export type Api = typeof api;
+export type CallName = keyof Api;
+export type CallInput<N extends CallName> = z.input<Api[N]['input']>;
+export type CallOutput<N extends CallName> = z.output<Api[N]['output']>;
+/** What the core implements: one function per call, given validated input. */
+export type Handlers = { [N in CallName]: (input: z.output<Api[N]['input']>) => CallOutput<N> | Promise<CallOutput<N>> };
+
+export const isCallName = (name: string): name is CallName => Object.prototype.hasOwnProperty.call(api, name);

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/** Domain shapes shared by every door. Inputs are strict: an unknown field is a typo, not data. */
+
+export const Id = z.number().int().positive();
+
+const finiteNonNegative = (what: string) =>
+  z.number({ error: `${what} must be a number` }).refine(Number.isFinite, `${what} must be finite`).refine((v) => v >= 0, `${what} must be ≥ 0`);
+
+const share = (what: string) => finiteNonNegative(what).refine((v) => v <= 1, `${what} must be ≤ 1`);
+
+export const TaskInput = z
+  .object({
+    name: z.string().trim().min(1, 'name must not be empty').max(200),
+    /** a_i: attention units (tokens) to execute the task once in full. */
+    attentionCost: finiteNonNegative('attentionCost'),
+    /** t_i: seconds to execute the task once in full. */
+    timeCost: finiteNonNegative('timeCost').default(0),
+    /** w_i: priority weight. */
+    weight: finiteNonNegative('weight').default(1),
+    /** l_i, u_i: floor and cap on the share π_i. */
+    floor: share('floor').default(0),
+    cap: share('cap').default(1),
+    /** n_i: training examples; taken from the data set when one is linked. */
+    examples: z.number().int().positive().nullable().default(null),
+    /** name of a stored data set (optional: synthetic tasks have none). */
+    dataset: z.string().min(1).nullable().default(null),
+  })
+  .strict()
+  .refine((t) => t.floor <= t.cap, { message: 'floor must not exceed cap', path: ['floor'] });
+export type TaskInput = z.input<typeof TaskInput>;
+
+export const TaskSetInput = z
+  .object({
+    name: z.string().trim().min(1, 'name must not be empty').max(200),
+    description: z.string().max(10_000).default(''),
+    /** A: attention budget per epoch. */
+    budget: z.number({ error: 'budget must be a number' }).refine(Number.isFinite, 'budget must be finite').refine((v) => v > 0, 'budget must be > 0'),
+    /** optional time budget per epoch (seconds). */
+    timeBudget: z.number().refine(Number.isFinite, 'timeBudget must be finite').refine((v) => v > 0, 'timeBudget must be > 0').nullable().default(null),
+    tasks: z.array(TaskInput).min(1, 'a task set needs at least one task'),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const seen = new Map<string, number>();
+    s.tasks.forEach((t, i) => {
+      const j = seen.get(t.name);
+      if (j !== undefined) ctx.addIssue({ code: 'custom', path: ['tasks', i, 'name'], message: `duplicate task name '${t.name}' (also tasks[${j}])` });
+      seen.set(t.name, i);
+    });
+  });
+export type TaskSetInput = z.input<typeof TaskSetInput>;
+export type TaskSetParsed = z.output<typeof TaskSetInput>;
+
+export const Task = z.object({
+  id: Id,
+  position: z.number().int(),
+  name: z.string(),
+  attentionCost: z.number(),
+  attentionMeasured: z.boolean(),
+  timeCost: z.number(),
+  timeMeasured: z.boolean(),
+  weight: z.number(),
+  floor: z.number(),
+  cap: z.number(),
+  examples: z.number().int().nullable(),
+  datasetId: Id.nullable(),
+  datasetName: z.string().nullable(),
+});
+export type Task = z.infer<typeof Task>;
+
+export const TaskSet = z.object({
+  id: Id,
+  name: z.string(),
+  description: z.string(),
+  budget: z.number(),
+  timeBudget: z.number().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  tasks: z.array(Task),
+});
+export type TaskSet = z.infer<typeof TaskSet>;
+
+export const TaskSetSummary = TaskSet.omit({ tasks: true }).extend({ taskCount: z.number().int(), totalAttention: z.number() });
+export type TaskSetSummary = z.infer<typeof TaskSetSummary>;
+
+export const RunStatus = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const Run = z.object({
+  id: Id,
+  taskSetId: Id.nullable(),
+  solveId: Id.nullable(),
+  name: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  status: RunStatus,
+  backend: z.string().nullable(),
+  environment: z.record(z.string(), z.unknown()),
+  seed: z.number().int(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  error: z.string().nullable(),
+  notes: z.string(),
+  tags: z.array(z.string()),
+});
+export type Run = z.infer<typeof Run>;
+
+/** One logged value: `task` is '' for run-level metrics (e.g. overall loss). */
+export const MetricPoint = z.object({
+  epoch: z.number().int().nonnegative(),
+  step: z.number().int().nonnegative(),
+  task: z.string(),
+  metric: z.string().min(1),
+  value: z.number(),
+  attention: z.number(),
+  wallMs: z.number(),
+});
+export type MetricPoint = z.infer<typeof MetricPoint>;
+
+export const DbInfo = z.object({
+  path: z.string(),
+  schemaVersion: z.number().int(),
+  sizeBytes: z.number(),
+  counts: z.record(z.string(), z.number()),
+});
+export type DbInfo = z.infer<typeof DbInfo>;
+
+export const ExportFormat = z.enum(['json', 'csv']);
+export const ExportedFile = z.object({ filename: z.string(), mime: z.string(), body: z.string() });
+export type ExportedFile = z.infer<typeof ExportedFile>;

@@ -1,0 +1,53 @@
+import Papa from 'papaparse';
+import { type CallInput, type CallName, type CallOutput, type Handlers, api, isCallName } from './api/contract';
+import { LabError, fromZod } from './api/errors';
+import * as store from './store';
+
+/**
+ * The core behind every door: owns the database and implements the API contract.
+ * Doors call `lab.call(name, untrustedInput)`; it validates with the contract's schema.
+ */
+export class Lab {
+  readonly db: store.Db;
+  private readonly handlers: Handlers;
+
+  constructor(dbPath: string) {
+    this.db = store.openDb(dbPath);
+    this.handlers = makeHandlers(this.db);
+  }
+
+  async call<N extends CallName>(name: N, input: CallInput<N> | unknown): Promise<CallOutput<N>> {
+    if (!isCallName(name)) throw new LabError('invalid_input', `unknown call '${String(name)}'`);
+    const parsed = api[name].input.safeParse(input ?? {});
+    if (!parsed.success) throw fromZod(parsed.error, `input to ${name}`);
+    const handler = this.handlers[name] as (i: unknown) => CallOutput<N> | Promise<CallOutput<N>>;
+    return handler(parsed.data);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function makeHandlers(db: store.Db): Handlers {
+  return {
+    'db/info': () => store.dbInfo(db),
+    'taskSets/create': (input) => store.createTaskSet(db, input),
+    'taskSets/list': () => store.listTaskSets(db),
+    'taskSets/get': ({ id }) => store.getTaskSet(db, id),
+    'taskSets/delete': ({ id }) => (store.deleteTaskSet(db, id), { ok: true as const }),
+    'runs/list': (filter) => store.listRuns(db, filter),
+    'runs/get': ({ id }) => store.getRun(db, id),
+    'runs/export': ({ id, format }) => exportRun(db, id, format),
+  };
+}
+
+function exportRun(db: store.Db, id: number, format: 'json' | 'csv'): CallOutput<'runs/export'> {
+  const run = store.getRun(db, id);
+  const points = store.readMetrics(db, id);
+  if (format === 'json')
+    return { filename: `run-${id}.json`, mime: 'application/json', body: JSON.stringify({ run, metrics: points }, null, 2) };
+  const rows = points.map((p) => ({ run_id: id, epoch: p.epoch, step: p.step, task: p.task, metric: p.metric, value: p.value, attention: p.attention, wall_ms: p.wallMs }));
+  const fields = ['run_id', 'epoch', 'step', 'task', 'metric', 'value', 'attention', 'wall_ms'];
+  return { filename: `run-${id}.csv`, mime: 'text/csv', body: Papa.unparse({ fields, data: rows.map((r) => fields.map((f) => r[f as keyof typeof r])) }, { newline: '\n' }) + '\n' };
+}

@@ -1,0 +1,107 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { isCallName } from '../api/contract';
+import { envelope } from '../api/envelope';
+import type { Lab } from '../lab';
+
+/**
+ * Serve mode: the renderer and the same API as the Electron window, over HTTP on
+ * 127.0.0.1 with a per-start token (Authorization: Bearer TOKEN). Static files
+ * hold no data and are served without it; every /api call needs it.
+ */
+export interface ServeOptions { lab: Lab; rendererDir: string; port?: number; token?: string }
+export interface Served { url: string; port: number; token: string; close(): Promise<void> }
+
+const MAX_BODY = 16 * 1024 * 1024;
+const STATUS = { invalid_input: 400, not_found: 404, conflict: 409, infeasible: 422, unsupported: 422, internal: 500 } as const;
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' };
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+export async function serve(o: ServeOptions): Promise<Served> {
+  const token = o.token ?? randomBytes(24).toString('base64url');
+  const expected = Buffer.from(`Bearer ${token}`);
+  const authorised = (req: IncomingMessage) => {
+    const got = Buffer.from(req.headers.authorization ?? '');
+    return got.length === expected.length && timingSafeEqual(got, expected);
+  };
+
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (url.pathname.startsWith('/api/')) return await api(req, res, url.pathname.slice(5));
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
+      return await file(res, url.pathname);
+    } catch (e) {
+      send(res, 500, 'application/json', JSON.stringify({ ok: false, error: { code: 'internal', message: (e as Error).message } }));
+    }
+  });
+
+  async function api(req: IncomingMessage, res: ServerResponse, name: string) {
+    if (!authorised(req)) return json(res, 401, { ok: false, error: { code: 'invalid_input', message: 'missing or wrong token: open the URL printed at start-up' } });
+    if (req.method !== 'POST') return json(res, 405, { ok: false, error: { code: 'invalid_input', message: 'API calls are POST with a JSON body' } });
+    if (!isCallName(name)) return json(res, 404, { ok: false, error: { code: 'not_found', message: `unknown call '${name}'` } });
+    let body: unknown;
+    try {
+      body = await readJson(req);
+    } catch (e) {
+      return json(res, (e as { status?: number }).status ?? 400, { ok: false, error: { code: 'invalid_input', message: (e as Error).message } });
+    }
+    const result = await envelope(() => o.lab.call(name, body));
+    json(res, result.ok ? 200 : STATUS[result.error.code], result);
+  }
+
+  async function file(res: ServerResponse, pathname: string) {
+    const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+    const full = join(o.rendererDir, rel || 'index.html');
+    if (!full.startsWith(o.rendererDir + sep) && full !== o.rendererDir) return send(res, 403, 'text/plain', 'forbidden');
+    try {
+      const data = await readFile(full);
+      send(res, 200, TYPES[extname(full)] ?? 'application/octet-stream', data);
+    } catch {
+      // Unknown paths get the app (client-side routes); a missing build says how to make it.
+      try {
+        send(res, 200, TYPES['.html'], await readFile(join(o.rendererDir, 'index.html')));
+      } catch {
+        send(res, 404, 'text/plain', `renderer not built: run \`npm run build\` (looked in ${o.rendererDir})`);
+      }
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, '127.0.0.1', resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/#token=${token}`,
+    port,
+    token,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer) {
+  res.writeHead(status, { 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+  res.end(body);
+}
+const json = (res: ServerResponse, status: number, v: unknown) => send(res, status, 'application/json', JSON.stringify(v));
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += c.length;
+    if (size > MAX_BODY) throw Object.assign(new Error(`request body over ${MAX_BODY / 1024 / 1024} MiB`), { status: 413 });
+    chunks.push(c);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`request body is not valid JSON: ${(e as Error).message}`);
+  }
+}

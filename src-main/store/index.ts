@@ -1,0 +1,9 @@
+/** The experiment store: SQLite is the source of truth (DESIGN.md, rule 4). */
+export * from './db';
+export * from './taskSets';
+export * from './runs';
+export * from './metrics';
+export * from './checkpoints';
+export * from './datasets';
+export * from './solves';
+export * from './info';

@@ -1,0 +1,130 @@
+/**
+ * Numbered migrations. The schema version is PRAGMA user_version; migration N
+ * brings a database from version N-1 to N. Each runs in its own transaction
+ * together with the version bump, so a failure leaves the previous version intact.
+ * Never edit a migration that has shipped: add a new one.
+ */
+export const migrations: readonly string[] = [
+  /* 1: the experiment store */ `
+  CREATE TABLE datasets (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+    source      TEXT NOT NULL,                       -- 'builtin:spam', 'import:file.csv', …
+    labels      TEXT NOT NULL DEFAULT '[]',          -- JSON array of label names
+    meta        TEXT NOT NULL DEFAULT '{}',          -- JSON: split seed, fractions, tokeniser hints
+    created_at  TEXT NOT NULL
+  );
+  CREATE TABLE examples (
+    id          INTEGER PRIMARY KEY,
+    dataset_id  INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    split       TEXT NOT NULL CONSTRAINT example_split_known CHECK (split IN ('train', 'validation', 'test')),
+    label       TEXT NOT NULL,
+    text        TEXT NOT NULL CONSTRAINT example_text_not_empty CHECK (length(text) > 0)
+  );
+  CREATE INDEX examples_by_dataset_split ON examples(dataset_id, split);
+
+  CREATE TABLE task_sets (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+    description  TEXT NOT NULL DEFAULT '',
+    budget       REAL NOT NULL CONSTRAINT budget_positive CHECK (budget > 0),
+    time_budget  REAL CONSTRAINT time_budget_positive CHECK (time_budget IS NULL OR time_budget > 0),
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+  );
+  CREATE TABLE tasks (
+    id                  INTEGER PRIMARY KEY,
+    task_set_id         INTEGER NOT NULL REFERENCES task_sets(id) ON DELETE CASCADE,
+    position            INTEGER NOT NULL,
+    name                TEXT NOT NULL CHECK (length(trim(name)) > 0),
+    dataset_id          INTEGER REFERENCES datasets(id) ON DELETE RESTRICT,
+    attention_cost      REAL NOT NULL CONSTRAINT attention_cost_non_negative CHECK (attention_cost >= 0),
+    attention_measured  INTEGER NOT NULL DEFAULT 0 CHECK (attention_measured IN (0, 1)),
+    time_cost           REAL NOT NULL CONSTRAINT time_cost_non_negative CHECK (time_cost >= 0),
+    time_measured       INTEGER NOT NULL DEFAULT 0 CHECK (time_measured IN (0, 1)),
+    weight              REAL NOT NULL DEFAULT 1 CONSTRAINT weight_non_negative CHECK (weight >= 0),
+    floor               REAL NOT NULL DEFAULT 0 CONSTRAINT floor_in_unit_interval CHECK (floor BETWEEN 0 AND 1),
+    cap                 REAL NOT NULL DEFAULT 1 CONSTRAINT cap_in_unit_interval CHECK (cap BETWEEN 0 AND 1),
+    examples            INTEGER CONSTRAINT examples_positive CHECK (examples IS NULL OR examples > 0),
+    CONSTRAINT floor_not_above_cap CHECK (floor <= cap),
+    CONSTRAINT task_name_unique_in_set UNIQUE (task_set_id, name)
+  );
+  CREATE INDEX tasks_by_set ON tasks(task_set_id, position);
+
+  CREATE TABLE solves (
+    id           INTEGER PRIMARY KEY,
+    task_set_id  INTEGER NOT NULL REFERENCES task_sets(id) ON DELETE CASCADE,
+    policy       TEXT NOT NULL,
+    params       TEXT NOT NULL DEFAULT '{}',   -- JSON: budget, time budget, T, share cap, …
+    inputs       TEXT NOT NULL,                -- JSON snapshot of the tasks as solved
+    status       TEXT NOT NULL CONSTRAINT solve_status_known CHECK (status IN ('optimal', 'feasible', 'infeasible', 'error')),
+    allocation   TEXT,                         -- JSON π
+    counts       TEXT,                         -- JSON c
+    objective    TEXT NOT NULL DEFAULT '{}',   -- JSON: value, attention, time, …
+    duals        TEXT NOT NULL DEFAULT '{}',   -- JSON: attention, time, binding rows
+    explanation  TEXT,
+    solver_ms    REAL NOT NULL DEFAULT 0,
+    created_at   TEXT NOT NULL
+  );
+  CREATE INDEX solves_by_set ON solves(task_set_id);
+
+  CREATE TABLE runs (
+    id           INTEGER PRIMARY KEY,
+    task_set_id  INTEGER REFERENCES task_sets(id) ON DELETE SET NULL,
+    solve_id     INTEGER REFERENCES solves(id) ON DELETE SET NULL,
+    name         TEXT NOT NULL DEFAULT '',
+    config       TEXT NOT NULL DEFAULT '{}',
+    status       TEXT NOT NULL CONSTRAINT run_status_known
+                   CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted')),
+    backend      TEXT,
+    environment  TEXT NOT NULL DEFAULT '{}',
+    seed         INTEGER NOT NULL DEFAULT 0,
+    created_at   TEXT NOT NULL,
+    started_at   TEXT,
+    finished_at  TEXT,
+    error        TEXT,
+    notes        TEXT NOT NULL DEFAULT '',
+    tags         TEXT NOT NULL DEFAULT '[]'
+  );
+  CREATE INDEX runs_by_status ON runs(status);
+
+  -- The log: appended in batches while a run trains. Indexed in append order so a
+  -- commit touches a few pages at the end of the index, not one page per series.
+  CREATE TABLE metric_points (
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    metric     TEXT NOT NULL,
+    task       TEXT NOT NULL DEFAULT '',    -- '' for run-level metrics
+    epoch      INTEGER NOT NULL CHECK (epoch >= 0),
+    step       INTEGER NOT NULL CHECK (step >= 0),
+    value      REAL NOT NULL,
+    attention  REAL NOT NULL DEFAULT 0,     -- attention units spent so far
+    wall_ms    REAL NOT NULL DEFAULT 0      -- wall time since the run started
+  );
+  CREATE INDEX metric_points_by_run ON metric_points(run_id, epoch, step);
+
+  -- The read model: a finished run's points packed per (metric, task) as float64
+  -- quintuples (epoch, step, value, attention, wall_ms). Derived from metric_points
+  -- when a run stops; dropped when the run logs again (resume). Compare reads these.
+  CREATE TABLE metric_series (
+    run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    metric  TEXT NOT NULL,
+    task    TEXT NOT NULL,
+    n       INTEGER NOT NULL,
+    data    BLOB NOT NULL,
+    PRIMARY KEY (run_id, metric, task)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE checkpoints (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch       INTEGER NOT NULL CHECK (epoch >= 0),
+    kind        TEXT NOT NULL CONSTRAINT checkpoint_kind_known CHECK (kind IN ('latest', 'best')),
+    path        TEXT NOT NULL,
+    metric      REAL,                       -- validation accuracy for 'best'
+    created_at  TEXT NOT NULL,
+    CONSTRAINT one_checkpoint_per_kind UNIQUE (run_id, kind)
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = migrations.length;

@@ -1,0 +1,100 @@
+import { LabError } from '../api/errors';
+import type { Run, RunStatus } from '../api/schemas';
+import { type Db, now } from './db';
+import { sealRun } from './metrics';
+
+interface RunRow {
+  id: number; task_set_id: number | null; solve_id: number | null; name: string; config: string; status: RunStatus;
+  backend: string | null; environment: string; seed: number; created_at: string; started_at: string | null;
+  finished_at: string | null; error: string | null; notes: string; tags: string;
+}
+
+const toRun = (r: RunRow): Run => ({
+  id: r.id, taskSetId: r.task_set_id, solveId: r.solve_id, name: r.name, config: JSON.parse(r.config),
+  status: r.status, backend: r.backend, environment: JSON.parse(r.environment), seed: r.seed,
+  createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, error: r.error,
+  notes: r.notes, tags: JSON.parse(r.tags),
+});
+
+export interface NewRun {
+  taskSetId?: number | null;
+  solveId?: number | null;
+  name?: string;
+  config?: Record<string, unknown>;
+  seed?: number;
+  tags?: string[];
+}
+
+export function createRun(db: Db, r: NewRun): Run {
+  if (r.taskSetId != null && !db.prepare('SELECT 1 FROM task_sets WHERE id = ?').get(r.taskSetId))
+    throw new LabError('not_found', `taskSetId: task set ${r.taskSetId} does not exist`);
+  if (r.solveId != null && !db.prepare('SELECT 1 FROM solves WHERE id = ?').get(r.solveId))
+    throw new LabError('not_found', `solveId: solve ${r.solveId} does not exist`);
+  const id = db
+    .prepare("INSERT INTO runs (task_set_id, solve_id, name, config, status, seed, created_at, tags) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)")
+    .run(r.taskSetId ?? null, r.solveId ?? null, r.name ?? '', JSON.stringify(r.config ?? {}), r.seed ?? 0, now(), JSON.stringify(r.tags ?? []))
+    .lastInsertRowid;
+  return getRun(db, Number(id));
+}
+
+export function getRun(db: Db, id: number): Run {
+  const row = db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?').get(id);
+  if (!row) throw new LabError('not_found', `run ${id} does not exist`);
+  return toRun(row);
+}
+
+export function listRuns(db: Db, filter: { status?: RunStatus; taskSetId?: number } = {}): Run[] {
+  return db
+    .prepare<[{ status: string | null; taskSetId: number | null }], RunRow>(
+      'SELECT * FROM runs WHERE (@status IS NULL OR status = @status) AND (@taskSetId IS NULL OR task_set_id = @taskSetId) ORDER BY id',
+    )
+    .all({ status: filter.status ?? null, taskSetId: filter.taskSetId ?? null })
+    .map(toRun);
+}
+
+const FINISHED: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled']);
+/** Nothing trains in these: the run's curves are packed (an interrupted run may resume, which unpacks them). */
+const STOPPED: ReadonlySet<RunStatus> = new Set([...FINISHED, 'interrupted']);
+
+/** Moves a run to a new status, stamping start and finish times. */
+export function setRunStatus(
+  db: Db,
+  id: number,
+  status: RunStatus,
+  extra: { error?: string | null; backend?: string; environment?: Record<string, unknown> } = {},
+): Run {
+  const t = now();
+  const res = db
+    .prepare(
+      `UPDATE runs SET status = ?, error = ?,
+         started_at = CASE WHEN ? = 'running' AND started_at IS NULL THEN ? ELSE started_at END,
+         finished_at = CASE WHEN ? THEN ? ELSE NULL END,
+         backend = coalesce(?, backend), environment = coalesce(?, environment)
+       WHERE id = ?`,
+    )
+    .run(status, extra.error ?? null, status, t, FINISHED.has(status) ? 1 : 0, t, extra.backend ?? null,
+      extra.environment ? JSON.stringify(extra.environment) : null, id);
+  if (res.changes === 0) throw new LabError('not_found', `run ${id} does not exist`);
+  if (STOPPED.has(status)) sealRun(db, id); // a stopped run's curves are read packed from now on
+  return getRun(db, id);
+}
+
+export function updateRunNotes(db: Db, id: number, patch: { notes?: string; tags?: string[] }): Run {
+  const res = db
+    .prepare('UPDATE runs SET notes = coalesce(?, notes), tags = coalesce(?, tags) WHERE id = ?')
+    .run(patch.notes ?? null, patch.tags ? JSON.stringify(patch.tags) : null, id);
+  if (res.changes === 0) throw new LabError('not_found', `run ${id} does not exist`);
+  return getRun(db, id);
+}
+
+/** Runs a killed app left 'running' cannot still be running: mark them so the user can resume them. */
+export function markInterrupted(db: Db): number {
+  const ids = db.prepare("SELECT id FROM runs WHERE status = 'running'").pluck().all() as number[];
+  for (const id of ids) setRunStatus(db, id, 'interrupted', { error: 'the lab stopped while this run was training' });
+  return ids.length;
+}
+
+export function deleteRun(db: Db, id: number): void {
+  if (db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes === 0) throw new LabError('not_found', `run ${id} does not exist`);
+}
+

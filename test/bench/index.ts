@@ -1,0 +1,8 @@
+/** `npm run bench -- [name…]`: runs the named benchmarks (all when none is named). */
+import { benchStore } from './store';
+
+const benches: Record<string, () => void | Promise<void>> = { store: benchStore };
+
+const names = process.argv.slice(2).filter((a) => a !== '--');
+for (const n of names) if (!benches[n]) throw new Error(`unknown benchmark '${n}'; known: ${Object.keys(benches).join(', ')}`);
+for (const n of names.length ? names : Object.keys(benches)) await benches[n]();

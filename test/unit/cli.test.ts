@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { TaskSetInput } from '../../src-main/api/schemas';
+import * as store from '../../src-main/store';
+import { tmpDir } from './helpers/tmp';
+
+const root = join(__dirname, '../..');
+const exec = promisify(execFile);
+
+/** Runs the real `attention-lab` bin; resolves with exit code and output instead of throwing. */
+export async function cli(args: string[], env: Record<string, string> = {}) {
+  try {
+    const r = await exec(process.execPath, [join(root, 'bin/attention-lab.mjs'), ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+describe('CLI', () => {
+  const dir = tmpDir();
+
+  it('creates, lists and shows a task set from the seed example file', async () => {
+    const db = join(dir, 'lab.db');
+    const created = await cli(['--db', db, 'task-set', 'create', join(root, 'resources/seed-example.taskset.json')]);
+    expect(created).toMatchObject({ code: 0, stdout: "created task set 1 'seed example' with 6 tasks, budget 100\n" });
+    const list = await cli(['task-set', 'list'], { ATTENTION_LAB_DB: db });
+    expect(list.stdout).toMatch(/1\s+seed example\s+6\s+100\s+110/);
+    const show = await cli(['--db', db, 'task-set', 'show', '1', '--json']);
+    expect(JSON.parse(show.stdout).tasks.map((t: { attentionCost: number }) => t.attentionCost)).toEqual([10, 10, 10, 20, 30, 30]);
+    const info = await cli(['--db', db, 'db', 'info']);
+    expect(info.stdout).toMatch(/schema\s+version 1/);
+    expect(info.stdout).toMatch(/tasks\s+6/);
+  });
+
+  it('refuses a malformed file and a bad task set with the reason, writing nothing', async () => {
+    const db = join(dir, 'lab.db');
+    writeFileSync(join(dir, 'broken.json'), '{"name": "x", "budget": 1,');
+    const broken = await cli(['--db', db, 'task-set', 'create', join(dir, 'broken.json')]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/broken\.json is not valid JSON/);
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ name: 'x', budget: 10, tasks: [{ name: 'a', attentionCost: -1 }] }));
+    const bad = await cli(['--db', db, 'task-set', 'create', join(dir, 'bad.json')]);
+    expect(bad.stderr).toMatch(/tasks\[0\]\.attentionCost: attentionCost must be ≥ 0/);
+    const missing = await cli(['--db', db, 'task-set', 'create', join(dir, 'nope.json')]);
+    expect(missing.stderr).toMatch(/cannot read .*nope\.json: ENOENT/);
+    expect((await cli(['--db', db, 'task-set', 'list'])).stdout).toMatch(/no task sets yet/);
+  });
+
+  it('lists runs and exports one as CSV and JSON', async () => {
+    const path = join(dir, 'lab.db');
+    const db = store.openDb(path);
+    const set = store.createTaskSet(db, TaskSetInput.parse({ name: 's', budget: 1, tasks: [{ name: 'a', attentionCost: 1 }] }));
+    const run = store.createRun(db, { taskSetId: set.id, name: 'first', seed: 3 });
+    store.appendMetrics(db, run.id, [
+      { epoch: 1, step: 10, task: 'a', metric: 'val_accuracy', value: 0.5, attention: 100, wallMs: 12 },
+      { epoch: 2, step: 20, task: 'a, "quoted"', metric: 'val_accuracy', value: 0.75, attention: 200, wallMs: 24 },
+    ]);
+    db.close();
+    expect((await cli(['--db', path, 'runs', 'list'])).stdout).toMatch(/1\s+first\s+queued\s+3/);
+    const csv = await cli(['--db', path, 'export', 'run', '1', '--format', 'csv']);
+    expect(csv.stdout.split('\n')).toEqual([
+      'run_id,epoch,step,task,metric,value,attention,wall_ms',
+      '1,1,10,a,val_accuracy,0.5,100,12',
+      '1,2,20,"a, ""quoted""",val_accuracy,0.75,200,24',
+      '',
+    ]);
+    const json = JSON.parse((await cli(['--db', path, 'export', 'run', '1'])).stdout);
+    expect(json.run).toMatchObject({ id: 1, name: 'first', seed: 3 });
+    expect(json.metrics).toHaveLength(2);
+    const unknown = await cli(['--db', path, 'export', 'run', '9']);
+    expect(unknown).toMatchObject({ code: 1, stderr: 'error: run 9 does not exist\n' });
+    const badFormat = await cli(['--db', path, 'export', 'run', '1', '--format', 'xml']);
+    expect(badFormat.stderr).toMatch(/--format.*xml.*Allowed choices are json, csv/);
+  });
+
+  it('has --help on every command', async () => {
+    for (const args of [[], ['db', 'info'], ['task-set', 'create'], ['task-set', 'list'], ['task-set', 'show'], ['runs', 'list'], ['export', 'run']]) {
+      const r = await cli([...args, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: attention-lab/);
+    }
+  });
+});
