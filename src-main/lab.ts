@@ -1,6 +1,8 @@
 import Papa from 'papaparse';
 import { type CallInput, type CallName, type CallOutput, type Handlers, api, isCallName } from './api/contract';
 import { LabError, fromZod } from './api/errors';
+import type { Allocation, PolicyName, Solve, SolveParamsParsed } from './api/schemas';
+import { POLICIES, problemFromTaskSet, solveAllocation, sweep, type Problem } from './solver';
 import * as store from './store';
 
 /**
@@ -36,6 +38,16 @@ function makeHandlers(db: store.Db): Handlers {
     'taskSets/list': () => store.listTaskSets(db),
     'taskSets/get': ({ id }) => store.getTaskSet(db, id),
     'taskSets/delete': ({ id }) => (store.deleteTaskSet(db, id), { ok: true as const }),
+    'solve/policies': () => Object.entries(POLICIES).map(([name, rule]) => ({ name: name as PolicyName, rule })),
+    'solve/run': async ({ taskSetId, ...params }) => {
+      const set = store.getTaskSet(db, taskSetId);
+      const problem = problemFromTaskSet(set, params);
+      const a = await solveAllocation(problem, params);
+      return toSolve(store.saveSolve(db, fromAllocation(taskSetId, problem, params, a)));
+    },
+    'solve/get': ({ id }) => toSolve(store.getSolve(db, id)),
+    'solve/list': ({ taskSetId }) => (store.getTaskSet(db, taskSetId), store.listSolves(db, taskSetId).map(toSolve)),
+    'solve/sweep': async ({ taskSetId, points, ...params }) => sweep(problemFromTaskSet(store.getTaskSet(db, taskSetId), params), params, points),
     'runs/list': (filter) => store.listRuns(db, filter),
     'runs/get': ({ id }) => store.getRun(db, id),
     'runs/export': ({ id, format }) => exportRun(db, id, format),
@@ -50,4 +62,27 @@ function exportRun(db: store.Db, id: number, format: 'json' | 'csv'): CallOutput
   const rows = points.map((p) => ({ run_id: id, epoch: p.epoch, step: p.step, task: p.task, metric: p.metric, value: p.value, attention: p.attention, wall_ms: p.wallMs }));
   const fields = ['run_id', 'epoch', 'step', 'task', 'metric', 'value', 'attention', 'wall_ms'];
   return { filename: `run-${id}.csv`, mime: 'text/csv', body: Papa.unparse({ fields, data: rows.map((r) => fields.map((f) => r[f as keyof typeof r])) }, { newline: '\n' }) + '\n' };
+}
+
+/** A solve as stored: the allocation spread over the solves table's columns. */
+function fromAllocation(taskSetId: number, p: Problem, params: SolveParamsParsed, a: Allocation): Omit<store.SolveRecord, 'id' | 'createdAt'> {
+  return {
+    taskSetId, policy: a.policy, status: a.status, allocation: a.pi, counts: a.counts, explanation: a.explanation, solverMs: a.solverMs,
+    params: { ...params, budget: p.budget, timeBudget: p.timeBudget },
+    inputs: { tasks: p.tasks, unitsPerTask: p.unitsPerTask, shareCap: p.shareCap },
+    objective: a.objective,
+    duals: { ...a.duals, binding: a.binding, leastBudget: a.leastBudget, notes: a.notes },
+  };
+}
+
+function toSolve(r: store.SolveRecord): Solve {
+  const inputs = r.inputs as { tasks: { name: string }[]; unitsPerTask: number[] };
+  const d = r.duals as { attention: number | null; time: number | null; binding: string[]; leastBudget: number | null; notes: string[] };
+  return {
+    id: r.id, taskSetId: r.taskSetId, createdAt: r.createdAt, params: r.params,
+    policy: r.policy as PolicyName, status: r.status as Solve['status'], tasks: inputs.tasks.map((t) => t.name),
+    pi: r.allocation ?? [], counts: r.counts ?? [], unitsPerTask: inputs.unitsPerTask,
+    objective: r.objective as Solve['objective'], duals: { attention: d.attention, time: d.time }, binding: d.binding,
+    explanation: r.explanation, leastBudget: d.leastBudget, notes: d.notes, solverMs: r.solverMs,
+  };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DbInfo, ExportedFile, ExportFormat, Id, Run, RunStatus, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
+import { DbInfo, ExportedFile, ExportFormat, Id, PolicyName, Run, RunStatus, Solve, SolveParams, Sweep, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
 
 /**
  * THE contract: every call any door (Electron IPC, serve mode, CLI, tests) can make,
@@ -16,6 +16,11 @@ export const api = {
   'taskSets/list': call(none, z.array(TaskSetSummary), 'all task sets with their task counts'),
   'taskSets/get': call(byId, TaskSet, 'one task set with its tasks'),
   'taskSets/delete': call(byId, z.object({ ok: z.literal(true) }), 'delete a task set, its tasks and solves'),
+  'solve/policies': call(none, z.array(z.object({ name: PolicyName, rule: z.string() })), 'the allocation policies and their rules'),
+  'solve/run': call(SolveParams.extend({ taskSetId: Id }), Solve, 'solve a task set with a policy and store the solve'),
+  'solve/get': call(byId, Solve, 'one stored solve'),
+  'solve/list': call(z.object({ taskSetId: Id }).strict(), z.array(Solve), "a task set's solves, oldest first"),
+  'solve/sweep': call(SolveParams.extend({ taskSetId: Id, points: z.number().int().min(2).max(500).default(20) }), Sweep, 'value against attention over a range of budgets (not stored)'),
   'runs/list': call(z.object({ status: RunStatus.optional(), taskSetId: Id.optional() }).strict(), z.array(Run), 'runs, optionally filtered'),
   'runs/get': call(byId, Run, 'one run'),
   'runs/export': call(z.object({ id: Id, format: ExportFormat }).strict(), ExportedFile, "a run's config and metric points as JSON or CSV"),

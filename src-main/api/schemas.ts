@@ -4,8 +4,10 @@ import { z } from 'zod';
 
 export const Id = z.number().int().positive();
 
-const finiteNonNegative = (what: string) =>
-  z.number({ error: `${what} must be a number` }).refine(Number.isFinite, `${what} must be finite`).refine((v) => v >= 0, `${what} must be ≥ 0`);
+/** zod 4's number() already refuses NaN and ±Infinity; the message says so. */
+const finite = (what: string) => z.number({ error: `${what} must be a finite number` });
+const finiteNonNegative = (what: string) => finite(what).refine((v) => v >= 0, `${what} must be ≥ 0`);
+const positive = (what: string) => finite(what).refine((v) => v > 0, `${what} must be > 0`);
 
 const share = (what: string) => finiteNonNegative(what).refine((v) => v <= 1, `${what} must be ≤ 1`);
 
@@ -35,9 +37,9 @@ export const TaskSetInput = z
     name: z.string().trim().min(1, 'name must not be empty').max(200),
     description: z.string().max(10_000).default(''),
     /** A: attention budget per epoch. */
-    budget: z.number({ error: 'budget must be a number' }).refine(Number.isFinite, 'budget must be finite').refine((v) => v > 0, 'budget must be > 0'),
+    budget: positive('budget'),
     /** optional time budget per epoch (seconds). */
-    timeBudget: z.number().refine(Number.isFinite, 'timeBudget must be finite').refine((v) => v > 0, 'timeBudget must be > 0').nullable().default(null),
+    timeBudget: positive('timeBudget').nullable().default(null),
     tasks: z.array(TaskInput).min(1, 'a task set needs at least one task'),
   })
   .strict()
@@ -129,3 +131,62 @@ export type DbInfo = z.infer<typeof DbInfo>;
 export const ExportFormat = z.enum(['json', 'csv']);
 export const ExportedFile = z.object({ filename: z.string(), mime: z.string(), body: z.string() });
 export type ExportedFile = z.infer<typeof ExportedFile>;
+
+// ---- Solving -----------------------------------------------------------------
+
+export const PolicyName = z.enum(['uniform', 'size', 'temperature', 'seed-formula', 'lp', 'milp', 'dp', 'curve']);
+export type PolicyName = z.infer<typeof PolicyName>;
+
+
+/** A concave learning curve acc(n) = alpha − beta · n^(−gamma) for n examples seen. */
+export const LearningCurve = z
+  .object({ alpha: finite('alpha'), beta: finiteNonNegative('beta'), gamma: positive('gamma') })
+  .strict();
+export type LearningCurve = z.infer<typeof LearningCurve>;
+
+/** How to solve: the policy and its parameters. Budgets default to the task set's own. */
+export const SolveParams = z
+  .object({
+    policy: PolicyName,
+    budget: positive('budget').optional(),
+    timeBudget: positive('timeBudget').nullable().optional(),
+    /** temperature T of the temperature policy: π ∝ n^(1/T) */
+    temperature: positive('temperature').default(2),
+    /** optional share cap s: π_i ≤ s · Σ_j π_j (lp and milp) */
+    shareCap: positive('shareCap').refine((v) => v <= 1, 'shareCap must be ≤ 1').nullable().default(null),
+    /** examples per batch: c_i counts batches of this size for tasks with data */
+    batchSize: z.number().int().positive().default(32),
+    /** units per task for tasks without data (synthetic): π moves in steps of 1/units in milp and dp */
+    units: z.number().int().positive().max(100_000).default(100),
+    /** the curve policy's learning curves, by task name */
+    curves: z.record(z.string(), LearningCurve).optional(),
+  })
+  .strict();
+export type SolveParams = z.input<typeof SolveParams>;
+export type SolveParamsParsed = z.output<typeof SolveParams>;
+
+export const Allocation = z.object({
+  policy: PolicyName,
+  status: z.enum(['optimal', 'feasible', 'infeasible']),
+  tasks: z.array(z.string()),
+  /** π_i, the share of task i executed per epoch */
+  pi: z.array(z.number()),
+  /** c_i = π_i · N_i: units executed per epoch (batches for data tasks, `units` otherwise) */
+  counts: z.array(z.number()),
+  unitsPerTask: z.array(z.number()),
+  objective: z.object({ value: z.number(), attention: z.number(), time: z.number(), predictedAccuracy: z.number().optional() }),
+  duals: z.object({ attention: z.number().nullable(), time: z.number().nullable() }),
+  binding: z.array(z.string()),
+  explanation: z.string().nullable(),
+  leastBudget: z.number().nullable(),
+  notes: z.array(z.string()),
+  solverMs: z.number(),
+});
+export type Allocation = z.infer<typeof Allocation>;
+
+export const Solve = Allocation.extend({ id: Id, taskSetId: Id, params: z.record(z.string(), z.unknown()), createdAt: z.string() });
+export type Solve = z.infer<typeof Solve>;
+
+export const SweepPoint = z.object({ budget: z.number(), status: z.string(), value: z.number(), attention: z.number(), dual: z.number().nullable(), pi: z.array(z.number()) });
+export const Sweep = z.object({ policy: PolicyName, tasks: z.array(z.string()), points: z.array(SweepPoint), totalAttention: z.number(), leastBudget: z.number() });
+export type Sweep = z.infer<typeof Sweep>;

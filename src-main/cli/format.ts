@@ -1,3 +1,5 @@
+export { fmt } from '../solver/format';
+import { fmt } from '../solver/format';
 /** Plain-text tables for the terminal: right-aligned numbers, left-aligned text. */
 export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
   const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : typeof c === 'number' ? fmt(c) : c)));
@@ -7,13 +9,7 @@ export function table(headers: string[], rows: (string | number | null | undefin
   return [line(headers), line(width.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
-/** Up to 4 significant decimals, no trailing zeros: 0.6667, 100, 1.5e-7. */
-export function fmt(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (Number.isInteger(x)) return String(x);
-  if (Math.abs(x) < 1e-4) return x.toExponential(2);
-  return String(Number(x.toFixed(4)));
-}
+
 
 export function bytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB'];

@@ -8,7 +8,7 @@ import { LabError } from '../api/errors';
 import { Lab } from '../lab';
 import { defaultDbPath } from '../store/db';
 import { readJsonFile } from './files';
-import { bytes, table } from './format';
+import { bytes, fmt, table } from './format';
 
 /** The CLI door: each command is one or more contract calls, printed for a terminal (or as JSON). */
 const program = new Command('attention-lab')
@@ -70,6 +70,81 @@ taskSet
     out(`task set ${s.id} '${s.name}'  budget A = ${s.budget}${s.timeBudget ? `  time budget = ${s.timeBudget} s` : ''}`);
     if (s.description) out(s.description);
     out(table(['task', 'a', 't', 'w', 'floor', 'cap', 'n', 'data set'], s.tasks.map((t) => [t.name, t.attentionCost, t.timeCost, t.weight, t.floor, t.cap, t.examples, t.datasetName])));
+  });
+
+/** A task set named by id or by name. */
+async function taskSetId(ref: string): Promise<number> {
+  if (/^\d+$/.test(ref)) return Number(ref);
+  const match = (await open().call('taskSets/list', {})).find((s) => s.name === ref);
+  if (!match) throw new LabError('not_found', `no task set named '${ref}' (see \`task-set list\`)`);
+  return match.id;
+}
+
+const num = (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || Number.isNaN(n)) throw new LabError('invalid_input', `'${v}' is not a number`);
+  return n;
+};
+/** Options every solving command shares; returns the SolveParams they spell. */
+function solveOptions(c: Command): Command {
+  return c
+    .addOption(new Option('--policy <name>', 'allocation policy').choices(['uniform', 'size', 'temperature', 'seed-formula', 'lp', 'milp', 'dp', 'curve']).default('lp'))
+    .option('--budget <A>', "attention budget per epoch (default: the task set's)", num)
+    .option('--time-budget <T>', "time budget per epoch in seconds (default: the task set's)", num)
+    .option('--temperature <T>', 'temperature of the temperature policy', num)
+    .option('--share-cap <s>', 'no task above this share of the total (lp, milp)', num)
+    .option('--batch-size <B>', 'examples per batch for tasks with data', num)
+    .option('--units <N>', 'units per task without data (milp, dp granularity)', num)
+    .option('--curves <file>', 'JSON { task: { alpha, beta, gamma } } for the curve policy')
+    .option('--json', 'print JSON');
+}
+function solveParams(o: Record<string, unknown>) {
+  const p: Record<string, unknown> = { policy: o.policy };
+  for (const [opt, key] of [['budget', 'budget'], ['timeBudget', 'timeBudget'], ['temperature', 'temperature'], ['shareCap', 'shareCap'], ['batchSize', 'batchSize'], ['units', 'units']])
+    if (o[opt] !== undefined) p[key] = o[opt];
+  if (o.curves) p.curves = readJsonFile(String(o.curves));
+  return p as { policy: 'lp' };
+}
+
+solveOptions(program.command('solve <taskset>').description('solve the allocation π of a task set (by id or name) and store the solve'))
+  .addOption(new Option('--versus <policy>', 'add a column with another policy\'s π (default for seed-formula: lp)').choices(['uniform', 'size', 'temperature', 'seed-formula', 'lp', 'milp', 'dp', 'curve']))
+  .action(async (ref: string, o) => {
+    const id = await taskSetId(ref);
+    const s = await open().call('solve/run', { taskSetId: id, ...solveParams(o) });
+    const versusPolicy = o.versus ?? (s.policy === 'seed-formula' ? 'lp' : undefined);
+    const versus = versusPolicy ? await open().call('solve/run', { taskSetId: id, ...solveParams({ ...o, policy: versusPolicy }) }) : null;
+    if (o.json) return json(versus ? { solve: s, versus } : s);
+    const set = await open().call('taskSets/get', { id });
+    out(`solve ${s.id}: task set '${set.name}', policy ${s.policy} — ${s.status}`);
+    if (s.status === 'infeasible') {
+      out(`infeasible: ${s.explanation}`);
+      process.exitCode = 3;
+      return;
+    }
+    const rows = set.tasks.map((t, i) => [t.name, t.attentionCost, t.timeCost, t.weight, s.pi[i], ...(versus ? [versus.pi[i] ?? null] : []), s.counts[i], t.attentionCost * s.pi[i], t.timeCost * s.pi[i]]);
+    const total = ['total', null, null, null, null, ...(versus ? [null] : []), s.counts.reduce((a, b) => a + b, 0), s.objective.attention, s.objective.time];
+    out(table(['task', 'a', 't', 'w', 'π', ...(versus ? [`π (${versus.policy})`] : []), 'c', 'attention', 'time'], [...rows, total]));
+    const budget = s.params.budget as number;
+    const timeBudget = s.params.timeBudget as number | null;
+    out(`objective Σ w·π = ${fmt(s.objective.value)}${versus ? `   (${versus.policy}: ${fmt(versus.objective.value)})` : ''}`);
+    out(`attention ${fmt(s.objective.attention)} of ${fmt(budget)}${timeBudget ? `, time ${fmt(s.objective.time)} of ${fmt(timeBudget)} s` : ''}`);
+    if (s.duals.attention !== null) out(`shadow price of attention ${fmt(s.duals.attention)} (value per extra attention unit)${s.duals.time !== null ? `, of time ${fmt(s.duals.time)}` : ''}`);
+    if (s.objective.predictedAccuracy !== undefined) out(`predicted weighted accuracy ${fmt(s.objective.predictedAccuracy)}`);
+    out(`binding: ${s.binding.length ? s.binding.join(', ') : 'none'}`);
+    if (s.policy === 'seed-formula' && versus?.policy === 'lp')
+      out(`the seed's formula is a closed form, not an optimum: the LP optimum is Σ w·π = ${fmt(versus.objective.value)} against the formula's ${fmt(s.objective.value)}`);
+    for (const n of s.notes) out(`note: ${n}`);
+    out(`c counts units per epoch (batches of ${s.params.batchSize} for tasks with data, 1/${s.params.units} of a pass otherwise); solved in ${s.solverMs.toFixed(1)} ms`);
+  });
+
+solveOptions(program.command('sweep <taskset>').description('value against attention over budgets from the least feasible to every task at its cap'))
+  .option('--points <k>', 'budgets to solve at', num, 20)
+  .action(async (ref: string, o) => {
+    const sw = await open().call('solve/sweep', { taskSetId: await taskSetId(ref), points: o.points, ...solveParams(o) });
+    if (o.json) return json(sw);
+    if (!sw.points.length) return out('no budget makes this task set feasible (its floors, caps, time budget or share cap conflict)');
+    out(`policy ${sw.policy}: least feasible budget ${fmt(sw.leastBudget)}, every task at its cap ${fmt(sw.totalAttention)}`);
+    out(table(['budget', 'status', 'value Σ w·π', 'attention', 'shadow price'], sw.points.map((p) => [p.budget, p.status, p.value, p.attention, p.dual])));
   });
 
 const runs = program.command('runs').description('training runs');

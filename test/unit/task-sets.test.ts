@@ -5,9 +5,9 @@ import { seedLike } from './helpers/tmp';
 /** Bad task sets are refused at the contract, with the field named, and nothing is written. */
 describe('task-set validation', () => {
   const cases: [string, unknown, RegExp][] = [
-    ['missing budget', seedLike({ budget: undefined }), /budget: budget must be a number/],
+    ['missing budget', seedLike({ budget: undefined }), /budget: budget must be a finite number/],
     ['missing attention cost', seedLike({ tasks: [{ name: 'a' }] }), /tasks\[0\]\.attentionCost/],
-    ['NaN cost (string)', seedLike({ tasks: [{ name: 'a', attentionCost: 'NaN' }] }), /tasks\[0\]\.attentionCost: attentionCost must be a number/],
+    ['NaN cost (string)', seedLike({ tasks: [{ name: 'a', attentionCost: 'NaN' }] }), /tasks\[0\]\.attentionCost: attentionCost must be a finite number/],
     ['NaN cost (number)', seedLike({ tasks: [{ name: 'a', attentionCost: NaN }] }), /tasks\[0\]\.attentionCost/],
     ['infinite time', seedLike({ tasks: [{ name: 'a', attentionCost: 1, timeCost: Infinity }] }), /tasks\[0\]\.timeCost/],
     ['negative cost', seedLike({ tasks: [{ name: 'a', attentionCost: -5 }] }), /tasks\[0\]\.attentionCost: attentionCost must be ≥ 0/],

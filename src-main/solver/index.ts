@@ -1,0 +1,116 @@
+/**
+ * The allocation solver: pure functions from a problem and a policy to π.
+ * No I/O; the Lab persists what it returns.
+ */
+import type { Allocation, PolicyName, SolveParamsParsed, Sweep } from '../api/schemas';
+import { curveAllocation } from './curve';
+import { dp } from './dp';
+import { explainInfeasible, leastFeasibleBudget } from './explain';
+import { heuristic } from './heuristics';
+import { lexicographicLp, milp } from './lp';
+import { binds, checkProblem, col, dot, type Problem } from './problem';
+
+export { checkProblem, problemFromTaskSet, type Problem, type SolverTask } from './problem';
+export { accuracyAt } from './curve';
+export { leastFeasibleBudget } from './explain';
+
+export const POLICIES: Record<PolicyName, string> = {
+  uniform: 'π_i equal, scaled to fit the budget',
+  size: 'π_i ∝ n_i (examples in the task), scaled to fit',
+  temperature: 'π_i ∝ n_i^(1/T), scaled to fit',
+  'seed-formula': "the seed's closed form π_i = a_i w_i / (A W), W the mean weight (as in the seed's printed example)",
+  lp: 'LP: max Σ w_i π_i, then the least attention at that value',
+  milp: 'the LP with whole batch counts c_i',
+  dp: 'exact dynamic programme over whole counts (cross-checks milp)',
+  curve: 'max Σ w_i acc_i(π_i n_i) over concave learning curves',
+};
+
+export async function solveAllocation(p: Problem, params: SolveParamsParsed): Promise<Allocation> {
+  checkProblem(p);
+  const t0 = performance.now();
+  const policy = params.policy;
+  const N = p.unitsPerTask;
+  let pi: number[] | null = null;
+  let duals: Allocation['duals'] = { attention: null, time: null };
+  let predicted: number[] | undefined;
+  const notes: string[] = [];
+  let floorsForExplain: number[] | undefined;
+
+  switch (policy) {
+    case 'lp': {
+      const s = await lexicographicLp(p);
+      if (s) ({ pi, duals } = s);
+      break;
+    }
+    case 'milp':
+    case 'dp': {
+      const s = policy === 'milp' ? await milp(p) : dp(p);
+      if (s) pi = s.counts.map((c, i) => c / N[i]);
+      floorsForExplain = p.tasks.map((t, i) => Math.ceil(t.lo * N[i] - 1e-9) / N[i]);
+      break;
+    }
+    case 'curve': {
+      const s = await curveAllocation(p, params.curves);
+      if (s) ({ pi, duals, predicted } = s);
+      break;
+    }
+    default: {
+      if (p.shareCap !== null) notes.push('the share cap applies to lp and milp; this policy ignores it');
+      const f = heuristic(p, policy, params.temperature);
+      if (f) {
+        pi = f.pi;
+        notes.push(...f.notes);
+      }
+    }
+  }
+
+  const names = p.tasks.map((t) => t.name);
+  if (!pi) {
+    const why = await explainInfeasible(p, floorsForExplain);
+    return {
+      policy, status: 'infeasible', tasks: names, pi: [], counts: [], unitsPerTask: N,
+      objective: { value: 0, attention: 0, time: 0 }, duals: { attention: null, time: null }, binding: [],
+      explanation: why?.explanation ?? 'the solver found no feasible allocation', leastBudget: why?.leastBudget ?? null,
+      notes, solverMs: performance.now() - t0,
+    };
+  }
+  const attention = dot(col(p, 'a'), pi), time = dot(col(p, 't'), pi), total = pi.reduce((s, v) => s + v, 0);
+  const binding = [
+    ...(binds(attention, p.budget) ? ['attention'] : []),
+    ...(p.timeBudget !== null && binds(time, p.timeBudget) ? ['time'] : []),
+    ...(p.shareCap !== null && ['lp', 'milp'].includes(policy) ? names.filter((_, i) => binds(pi![i], p.shareCap! * total)).map((n) => `share:${n}`) : []),
+  ];
+  const w = col(p, 'w');
+  const W = w.reduce((s, v) => s + v, 0);
+  return {
+    policy,
+    status: ['lp', 'milp', 'dp', 'curve'].includes(policy) ? 'optimal' : 'feasible',
+    tasks: names,
+    pi,
+    counts: pi.map((v, i) => v * N[i]),
+    unitsPerTask: N,
+    objective: { value: dot(w, pi), attention, time, ...(predicted ? { predictedAccuracy: W > 0 ? dot(w, predicted) / W : 0 } : {}) },
+    duals,
+    binding,
+    explanation: null,
+    leastBudget: null,
+    notes,
+    solverMs: performance.now() - t0,
+  };
+}
+
+/** Value against attention over `points` budgets, from the least feasible to every task at its cap. */
+export async function sweep(p: Problem, params: SolveParamsParsed, points: number): Promise<Sweep> {
+  const least = await leastFeasibleBudget(p);
+  const total = dot(col(p, 'a'), col(p, 'hi'));
+  const names = p.tasks.map((t) => t.name);
+  if (least === null) return { policy: params.policy, tasks: names, points: [], totalAttention: total, leastBudget: NaN };
+  const lo = Math.max(least, total * 1e-6);
+  const out: Sweep['points'] = [];
+  for (let k = 0; k < points; k++) {
+    const budget = points === 1 ? total : lo + ((total - lo) * k) / (points - 1);
+    const s = await solveAllocation({ ...p, budget }, params);
+    out.push({ budget, status: s.status, value: s.objective.value, attention: s.objective.attention, dual: s.duals.attention, pi: s.pi });
+  }
+  return { policy: params.policy, tasks: names, points: out, totalAttention: total, leastBudget: least };
+}
