@@ -1,7 +1,7 @@
 import type { ZodError } from 'zod';
 
 /** Why a call failed, in words a user can act on. `code` lets doors map it (HTTP status, exit code). */
-export type LabErrorCode = 'invalid_input' | 'not_found' | 'conflict' | 'infeasible' | 'unsupported' | 'internal';
+export type LabErrorCode = 'invalid_input' | 'not_found' | 'conflict' | 'infeasible' | 'unsupported' | 'timeout' | 'internal';
 
 export class LabError extends Error {
   constructor(

@@ -158,6 +158,8 @@ export const SolveParams = z
     batchSize: z.number().int().positive().default(32),
     /** units per task for tasks without data (synthetic): π moves in steps of 1/units in milp and dp */
     units: z.number().int().positive().max(100_000).default(100),
+    /** milp: seconds of branch-and-bound before it returns the best counts found (status `feasible`) */
+    timeLimit: positive('timeLimit').default(10),
     /** the curve policy's learning curves, by task name */
     curves: z.record(z.string(), LearningCurve).optional(),
   })

@@ -95,12 +95,13 @@ function solveOptions(c: Command): Command {
     .option('--share-cap <s>', 'no task above this share of the total (lp, milp)', num)
     .option('--batch-size <B>', 'examples per batch for tasks with data', num)
     .option('--units <N>', 'units per task without data (milp, dp granularity)', num)
+    .option('--time-limit <s>', 'seconds of milp branch-and-bound before it returns its best counts (default 10)', num)
     .option('--curves <file>', 'JSON { task: { alpha, beta, gamma } } for the curve policy')
     .option('--json', 'print JSON');
 }
 function solveParams(o: Record<string, unknown>) {
   const p: Record<string, unknown> = { policy: o.policy };
-  for (const [opt, key] of [['budget', 'budget'], ['timeBudget', 'timeBudget'], ['temperature', 'temperature'], ['shareCap', 'shareCap'], ['batchSize', 'batchSize'], ['units', 'units']])
+  for (const [opt, key] of [['budget', 'budget'], ['timeBudget', 'timeBudget'], ['temperature', 'temperature'], ['shareCap', 'shareCap'], ['batchSize', 'batchSize'], ['units', 'units'], ['timeLimit', 'timeLimit']])
     if (o[opt] !== undefined) p[key] = o[opt];
   if (o.curves) p.curves = readJsonFile(String(o.curves));
   return p as { policy: 'lp' };

@@ -16,7 +16,7 @@ export interface ServeOptions { lab: Lab; rendererDir: string; port?: number; to
 export interface Served { url: string; port: number; token: string; close(): Promise<void> }
 
 const MAX_BODY = 16 * 1024 * 1024;
-const STATUS = { invalid_input: 400, not_found: 404, conflict: 409, infeasible: 422, unsupported: 422, internal: 500 } as const;
+const STATUS = { invalid_input: 400, not_found: 404, conflict: 409, infeasible: 422, unsupported: 422, timeout: 504, internal: 500 } as const;
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' };
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 

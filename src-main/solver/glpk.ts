@@ -23,10 +23,13 @@ export interface BoundedLp {
   /** extra continuous free columns (index n, n+1, …), e.g. S = Σ x for share caps */
   extraCols?: number;
   integer?: boolean;
+  /** integer models only: stop branch-and-bound after this many seconds with the best counts found */
+  timeLimitS?: number;
 }
 
 export interface LpResult {
-  status: 'optimal' | 'infeasible' | 'unbounded' | 'undefined';
+  /** `feasible`: an integer model stopped at its time limit with a solution, not proven optimal */
+  status: 'optimal' | 'feasible' | 'infeasible' | 'unbounded' | 'undefined';
   x: Float64Array;
   z: number;
   /** dual price per row name (LP only): d objective / d rhs */
@@ -35,7 +38,7 @@ export interface LpResult {
   rounds: number;
 }
 
-const STATUS: Record<number, LpResult['status']> = { 1: 'undefined', 2: 'optimal', 3: 'infeasible', 4: 'infeasible', 5: 'optimal', 6: 'unbounded' };
+const STATUS: Record<number, LpResult['status']> = { 1: 'undefined', 2: 'feasible', 3: 'infeasible', 4: 'infeasible', 5: 'optimal', 6: 'unbounded' };
 
 /**
  * One direct glpk solve of the whole model. Rows and the objective are scaled to a largest
@@ -64,6 +67,7 @@ export async function solveDirect(p: BoundedLp): Promise<LpResult> {
     const holds = r.sense === '<=' ? r.rhs >= 0 : r.sense === '>=' ? r.rhs <= 0 : r.rhs === 0;
     if (!holds) return { status: 'infeasible', x: new Float64Array(n + extra), z: 0, duals: {}, rounds: 1 };
   }
+  if (n + extra === 0) return { status: 'optimal', x: new Float64Array(0), z: 0, duals: {}, rounds: 0 }; // glpk refuses a model with no columns
   const obj = normalise(Array.from({ length: n }, (_, i) => [i, p.c[i]] as [number, number]), { rhs: 0 });
   const objCoef = new Float64Array(n + extra);
   for (const [j, v] of obj.terms) objCoef[j] = v;
@@ -80,7 +84,7 @@ export async function solveDirect(p: BoundedLp): Promise<LpResult> {
         bounds,
         ...(p.integer ? { generals: names.slice(0, n) } : {}),
       },
-      { msglev: g.GLP_MSG_OFF, presol: !!p.integer },
+      { msglev: g.GLP_MSG_OFF, presol: !!p.integer, ...(p.integer && p.timeLimitS ? { tmlim: p.timeLimitS } : {}) },
     );
   } catch (e) {
     instance = undefined; // a glpk abort leaves the wasm module unusable: start a fresh one next time
@@ -109,10 +113,11 @@ const SIFT_FROM = 1500;
 /**
  * Exact LP by sifting: glpk's primal simplex walks every column from its lower bound,
  * O(n²) for n columns (≈ 450 ms at n = 10,000 here). With few dense rows only a few
- * columns sit strictly between their bounds at the optimum, so: estimate the row
- * duals on a sample, fix columns whose reduced cost has a clear sign at a bound,
- * solve the rest with glpk, and re-check every fixed column against the new duals,
- * freeing any that disagree. When none disagrees the duals certify the whole LP optimal.
+ * columns sit strictly between their bounds at the optimum, so: estimate the row duals
+ * on a sample, solve glpk over the columns whose reduced cost is nearest zero with the
+ * rest fixed at the bound their reduced cost asks for, then price every fixed column
+ * against the new duals and bring in the worst offenders. When none is left the duals
+ * certify the whole LP optimal.
  */
 export async function solveLp(p: BoundedLp): Promise<LpResult> {
   const n = p.c.length;
@@ -122,50 +127,66 @@ export async function solveLp(p: BoundedLp): Promise<LpResult> {
   const stride = Math.ceil(n / 400);
   const sample = Array.from({ length: Math.ceil(n / stride) }, (_, k) => k * stride);
   const est = await solveDirect(restrict(p, sample, sample.length / n));
-  let duals = est.status === 'optimal' ? est.duals : Object.fromEntries(p.rows.map((r) => [r.name, 0]));
+  const duals = est.status === 'optimal' ? est.duals : Object.fromEntries(p.rows.map((r) => [r.name, 0]));
 
+  // 2. The `width` columns with reduced cost nearest zero (the contested ones) start free.
   const free = new Uint8Array(n);
-  let rounds = est.rounds;
-  let width = 200;
+  const width = 200;
+  let rc = reducedCosts(p, duals);
+  const scale = columnScales(p, duals);
+  const byClosest = Array.from({ length: n }, (_, i) => i);
+  const key = Float64Array.from(rc, (v, i) => Math.abs(v) / scale[i]);
+  byClosest.sort((i, j) => key[i] - key[j]);
+  byClosest.slice(0, width).forEach((i) => (free[i] = 1));
+  const fixedAt = Float64Array.from(rc, (v, i) => (v > 0 ? p.hi[i] : p.lo[i]));
+  let rounds = est.rounds, nextClosest = width;
+
   for (;;) {
-    // 2. Free the `width` columns with reduced cost nearest zero (the contested ones), plus any flagged.
-    const rc = reducedCosts(p, duals);
-    const scale = (i: number) => Math.abs(p.c[i]) + p.rows.reduce((s, r) => s + Math.abs((duals[r.name] ?? 0) * r.coef[i]), 0) || 1;
-    const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => Math.abs(rc[i]) / scale(i) - Math.abs(rc[j]) / scale(j));
-    for (let k = 0; k < Math.min(width, n); k++) free[order[k]] = 1;
     const idx: number[] = [];
-    const fixedAt = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      if (free[i]) idx.push(i);
-      else fixedAt[i] = rc[i] > 0 ? p.hi[i] : p.lo[i];
-    }
+    for (let i = 0; i < n; i++) if (free[i]) idx.push(i);
     if (idx.length >= n / 2) return solveDirect(p); // sifting is not paying off: solve it whole
-    const reduced = restrictFixed(p, idx, fixedAt);
-    const r = await solveDirect(reduced);
+    const r = await solveDirect(restrictFixed(p, idx, fixedAt));
     rounds++;
-    if (r.status !== 'optimal') { width *= 4; continue; } // fixed columns over-committed a row: widen
-    // 3. Verify: every fixed column must sit at the bound its reduced cost under the new duals asks for.
-    const rc2 = reducedCosts(p, r.duals);
-    let violations = 0;
-    const tol = 1e-9;
+    if (r.status !== 'optimal') {
+      // Fixed columns over-commit a row: free the next closest ones.
+      for (const i of byClosest.slice(nextClosest, (nextClosest += idx.length))) free[i] = 1;
+      continue;
+    }
+    // 3. Price: a fixed column whose reduced cost under the new duals wants the other bound is a violator.
+    rc = reducedCosts(p, r.duals);
+    const sc = columnScales(p, r.duals);
+    const violators: [number, number][] = [];
     for (let i = 0; i < n; i++) {
       if (free[i]) continue;
-      const s = scale(i);
-      const wantsUp = rc2[i] > tol * s, wantsDown = rc2[i] < -tol * s;
-      if ((wantsUp && fixedAt[i] < p.hi[i]) || (wantsDown && fixedAt[i] > p.lo[i])) { free[i] = 1; violations++; }
+      const v = rc[i] / sc[i];
+      if ((v > 1e-9 && fixedAt[i] < p.hi[i]) || (v < -1e-9 && fixedAt[i] > p.lo[i])) violators.push([i, Math.abs(v)]);
     }
-    if (violations === 0) {
-      const x = new Float64Array(n);
+    if (!violators.length) {
+      const x = Float64Array.from(fixedAt);
+      idx.forEach((i, k) => (x[i] = r.x[k]));
       let z = 0;
-      for (let i = 0; i < n; i++) z += p.c[i] * (x[i] = fixedAt[i]);
-      idx.forEach((i, k) => { z += p.c[i] * (r.x[k] - x[i]); x[i] = r.x[k]; });
+      for (let i = 0; i < n; i++) z += p.c[i] * x[i];
       return { status: 'optimal', x, z, duals: r.duals, rounds };
     }
-    duals = r.duals;
+    violators.sort((a, b) => b[1] - a[1]);
+    for (const [i] of violators.slice(0, width)) {
+      free[i] = 1;
+      fixedAt[i] = rc[i] > 0 ? p.hi[i] : p.lo[i];
+    }
   }
 }
 
-function reducedCosts(p: BoundedLp, duals: Record<string, number>): Float64Array {
+/** |c_i| + Σ_rows |y_r a_ri|: the size a reduced cost is measured against. */
+export function columnScales(p: BoundedLp, duals: Record<string, number>): Float64Array {
+  const s = Float64Array.from(p.c, Math.abs);
+  for (const r of p.rows) {
+    const y = Math.abs(duals[r.name] ?? 0);
+    if (y) for (let i = 0; i < s.length; i++) s[i] += y * Math.abs(r.coef[i]);
+  }
+  return s.map((v) => v || 1);
+}
+
+export function reducedCosts(p: BoundedLp, duals: Record<string, number>): Float64Array {
   const rc = Float64Array.from(p.c);
   for (const r of p.rows) {
     const y = duals[r.name] ?? 0;
@@ -181,7 +202,7 @@ function restrict(p: BoundedLp, idx: number[], share: number): BoundedLp {
 }
 
 /** The model over columns `idx`, the others held at `fixedAt` (moved to the right-hand sides). */
-function restrictFixed(p: BoundedLp, idx: number[], fixedAt: Float64Array): BoundedLp {
+export function restrictFixed(p: BoundedLp, idx: number[], fixedAt: Float64Array): BoundedLp {
   const inIdx = new Uint8Array(p.c.length);
   for (const i of idx) inIdx[i] = 1;
   const pick = (v: ArrayLike<number>) => idx.map((i) => v[i]);

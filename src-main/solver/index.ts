@@ -35,6 +35,7 @@ export async function solveAllocation(p: Problem, params: SolveParamsParsed): Pr
   let predicted: number[] | undefined;
   const notes: string[] = [];
   let floorsForExplain: number[] | undefined;
+  let provenOptimal = true;
 
   switch (policy) {
     case 'lp': {
@@ -44,8 +45,12 @@ export async function solveAllocation(p: Problem, params: SolveParamsParsed): Pr
     }
     case 'milp':
     case 'dp': {
-      const s = policy === 'milp' ? await milp(p) : dp(p);
+      const s = policy === 'milp' ? await milp(p, params.timeLimit) : dp(p);
       if (s) pi = s.counts.map((c, i) => c / N[i]);
+      if (s && 'timedOut' in s && s.timedOut) {
+        provenOptimal = false;
+        notes.push(`milp stopped at its ${params.timeLimit} s time limit: these counts are the best found, not proven optimal (raise timeLimit, or use lp)`);
+      }
       floorsForExplain = p.tasks.map((t, i) => Math.ceil(t.lo * N[i] - 1e-9) / N[i]);
       break;
     }
@@ -84,7 +89,7 @@ export async function solveAllocation(p: Problem, params: SolveParamsParsed): Pr
   const W = w.reduce((s, v) => s + v, 0);
   return {
     policy,
-    status: ['lp', 'milp', 'dp', 'curve'].includes(policy) ? 'optimal' : 'feasible',
+    status: provenOptimal && ['lp', 'milp', 'dp', 'curve'].includes(policy) ? 'optimal' : 'feasible',
     tasks: names,
     pi,
     counts: pi.map((v, i) => v * N[i]),

@@ -1,4 +1,5 @@
-import { solveLp, type LpResult } from './glpk';
+import { LabError } from '../api/errors';
+import { columnScales, reducedCosts, restrictFixed, solveLp, type BoundedLp, type LpResult } from './glpk';
 import { explainInfeasible, shareModel } from './explain';
 import { col, dot, type Problem } from './problem';
 
@@ -24,7 +25,7 @@ export async function lexicographicLp(p: Problem): Promise<LpSolution | null> {
   if (first.status !== 'optimal') return null;
   const value = first.z;
   // Second pass: min attention s.t. value ≥ V*. Kept only if it really holds the value.
-  const second: LpResult = await solveLp({ ...shareModel(p, a.map((x) => -x)), rows: [...rows, { name: 'value', coef: w, sense: '>=', rhs: value }] });
+  const second = await onOptimalFace({ ...shareModel(p, a.map((x) => -x)), rows: [...rows, { name: 'value', coef: w, sense: '>=', rhs: value }] }, w, first);
   const keeps = second.status === 'optimal' && dot(w, second.x) >= dot(w, first.x) - 1e-12 * Math.max(1, Math.abs(value));
   const x = keeps ? second.x : first.x;
   return {
@@ -35,16 +36,42 @@ export async function lexicographicLp(p: Problem): Promise<LpSolution | null> {
   };
 }
 
+/**
+ * Solve `p` over the optimal face of the first pass. By complementary slackness every
+ * optimal π has π_i = u_i where the first pass's reduced cost is > 0 and π_i = l_i where
+ * it is < 0, so only the columns with reduced cost 0 (the ties) remain to choose; at
+ * n = 10,000 that turns a second LP of the full size into one of a handful of columns.
+ */
+async function onOptimalFace(p: BoundedLp, firstC: number[], first: LpResult): Promise<LpResult> {
+  if (p.sparse?.length || p.extraCols) return solveLp(p); // share caps: duals of those rows too; solve whole
+  const firstLp = { ...p, c: firstC, rows: p.rows.filter((r) => r.name in first.duals) };
+  const rc = reducedCosts(firstLp, first.duals), sc = columnScales(firstLp, first.duals);
+  const idx: number[] = [];
+  const fixedAt = new Float64Array(p.c.length);
+  // A tie is a reduced cost within 1e-9 of its column's scale, or negligible beside the largest weight.
+  const floor = 1e-12 * firstC.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  for (let i = 0; i < p.c.length; i++) {
+    const tol = Math.max(1e-9 * sc[i], floor);
+    if (rc[i] > tol) fixedAt[i] = p.hi[i];
+    else if (rc[i] < -tol) fixedAt[i] = p.lo[i];
+    else idx.push(i);
+  }
+  const r = await solveLp(restrictFixed(p, idx, fixedAt));
+  const x = Float64Array.from(fixedAt);
+  idx.forEach((i, k) => (x[i] = r.x[k]));
+  return { ...r, x, z: dot(Array.from(p.c), Array.from(x)) };
+}
+
 /** glpk's values can stray ~1e-12 outside a bound; the user should never see π = 1.0000000000002. */
 const clampTo = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
-export interface MilpSolution { counts: number[]; value: number }
+export interface MilpSolution { counts: number[]; value: number; /** stopped at the time limit: best counts found, not proven optimal */ timedOut: boolean }
 
 /**
  * Integer counts c_i ∈ [⌈l_i N_i⌉, ⌊u_i N_i⌋] of units (batches), π_i = c_i / N_i,
  * with the same rows: maximise Σ w_i c_i / N_i, then the least attention at that value.
  */
-export async function milp(p: Problem): Promise<MilpSolution | null> {
+export async function milp(p: Problem, timeLimitS = 10): Promise<MilpSolution | null> {
   const N = p.unitsPerTask;
   const lo = p.tasks.map((t, i) => Math.ceil(t.lo * N[i] - 1e-9));
   const hi = p.tasks.map((t, i) => Math.floor(t.hi * N[i] + 1e-9));
@@ -56,16 +83,18 @@ export async function milp(p: Problem): Promise<MilpSolution | null> {
   const model = (c: number[]) => {
     const m = shareModel(p, c);
     // Share rows hold for π = c/N: c_i/N_i ≤ s·Σ c_j/N_j.
-    return { ...m, lo, hi, rows, integer: true, sparse: m.sparse?.map((r) => ({ ...r, terms: r.terms.map(([j, v]) => [j, j < N.length ? v / N[j] : v] as [number, number]) })) };
+    return { ...m, lo, hi, rows, integer: true, timeLimitS, sparse: m.sparse?.map((r) => ({ ...r, terms: r.terms.map(([j, v]) => [j, j < N.length ? v / N[j] : v] as [number, number]) })) };
   };
   const first = await solveLp(model(perUnit('w')));
-  if (first.status !== 'optimal') return null;
   const wUnit = perUnit('w');
-  const second = await solveLp({ ...model(perUnit('a').map((x) => -x)), rows: [...rows, { name: 'value', coef: wUnit, sense: '>=', rhs: first.z - 1e-9 * Math.max(1, Math.abs(first.z)) }] });
   const round = (x: Float64Array) => Array.from(x.subarray(0, N.length), Math.round);
+  if (first.status === 'feasible') return { counts: round(first.x), value: dot(wUnit, round(first.x)), timedOut: true };
+  if (first.status === 'undefined') throw new LabError('timeout', `milp found no integer allocation within its ${timeLimitS} s time limit (${N.length} tasks): raise timeLimit, or use lp or dp`);
+  if (first.status !== 'optimal') return null;
+  const second = await solveLp({ ...model(perUnit('a').map((x) => -x)), rows: [...rows, { name: 'value', coef: wUnit, sense: '>=', rhs: first.z - 1e-9 * Math.max(1, Math.abs(first.z)) }] });
   // Whole counts make values discrete: the second pass keeps the first's value exactly or is dropped.
   const keeps = second.status === 'optimal' && dot(wUnit, round(second.x)) >= dot(wUnit, round(first.x)) - 1e-12;
-  return { counts: round(keeps ? second.x : first.x), value: first.z };
+  return { counts: round(keeps ? second.x : first.x), value: first.z, timedOut: false };
 }
 
 export { explainInfeasible };

@@ -1,7 +1,8 @@
 /** `npm run bench -- [name…]`: runs the named benchmarks (all when none is named). */
+import { benchSolver } from './solver';
 import { benchStore } from './store';
 
-const benches: Record<string, () => void | Promise<void>> = { store: benchStore };
+const benches: Record<string, () => void | Promise<void>> = { store: benchStore, solver: benchSolver };
 
 const names = process.argv.slice(2).filter((a) => a !== '--');
 for (const n of names) if (!benches[n]) throw new Error(`unknown benchmark '${n}'; known: ${Object.keys(benches).join(', ')}`);
