@@ -27,7 +27,10 @@ function instance(n: number, seed = 1): Problem {
 function greedy(p: Problem): number {
   let left = p.budget;
   let value = 0;
-  for (const t of p.tasks) (left -= t.a * t.lo), (value += t.w * t.lo);
+  for (const t of p.tasks) {
+    left -= t.a * t.lo;
+    value += t.w * t.lo;
+  }
   const order = p.tasks.filter((t) => t.w > 0).sort((x, y) => y.w / y.a - x.w / x.a);
   for (const t of order) {
     const room = Math.min(t.hi - t.lo, left / t.a);
