@@ -1,7 +1,9 @@
+import { EventEmitter } from 'node:events';
 import Papa from 'papaparse';
+import * as datasets from './datasets';
 import { type CallInput, type CallName, type CallOutput, type Handlers, api, isCallName } from './api/contract';
 import { LabError, fromZod } from './api/errors';
-import type { Allocation, PolicyName, Solve, SolveParamsParsed } from './api/schemas';
+import type { Allocation, PolicyName, ProgressEvent, Solve, SolveParamsParsed } from './api/schemas';
 import { POLICIES, problemFromTaskSet, solveAllocation, sweep, type Problem } from './solver';
 import * as store from './store';
 
@@ -11,11 +13,17 @@ import * as store from './store';
  */
 export class Lab {
   readonly db: store.Db;
+  /** 'progress' events (ProgressEvent) of long work, for doors to forward */
+  readonly events = new EventEmitter();
   private readonly handlers: Handlers;
+  private jobs = 0;
 
   constructor(dbPath: string) {
     this.db = store.openDb(dbPath);
-    this.handlers = makeHandlers(this.db);
+    this.handlers = makeHandlers(this.db, (kind) => {
+      const job = `${kind}-${++this.jobs}`;
+      return (phase, done, total, message) => this.events.emit('progress', { job, kind, phase, done, total, message } satisfies ProgressEvent);
+    });
   }
 
   async call<N extends CallName>(name: N, input: CallInput<N> | unknown): Promise<CallOutput<N>> {
@@ -31,10 +39,31 @@ export class Lab {
   }
 }
 
-function makeHandlers(db: store.Db): Handlers {
+type Reporter = (phase: string, done: number, total: number | null, message: string) => void;
+
+/** A data-set progress callback that reports through `report`. */
+const dataProgress = (report: Reporter): datasets.Progress => (p) =>
+  report(p.phase, p.bytes ?? p.rows, p.totalBytes ?? null, p.phase === 'reading' ? `${p.rows.toLocaleString('en-US')} rows read` : `${p.phase} ${p.rows.toLocaleString('en-US')} rows`);
+
+function makeHandlers(db: store.Db, job: (kind: ProgressEvent['kind']) => Reporter): Handlers {
   return {
     'db/info': () => store.dbInfo(db),
-    'taskSets/create': (input) => store.createTaskSet(db, input),
+    'datasets/list': () => datasets.listDatasets(db),
+    'datasets/get': ({ id }) => datasets.getDataset(db, id),
+    'datasets/builtins': () => datasets.builtins(db),
+    'datasets/loadBuiltin': ({ name }) => datasets.ensureBuiltin(db, name, dataProgress(job('builtin'))),
+    'datasets/import': async ({ path, content, filename, text, label, split, ...o }) => {
+      const opts = { ...o, textColumn: text, labelColumn: label, splitColumn: split };
+      const progress = dataProgress(job('import'));
+      return path !== undefined ? datasets.importDataset(db, path, opts, progress) : datasets.importContent(db, filename!, content!, opts, progress);
+    },
+    'datasets/examples': ({ id, split, offset, limit }) => (datasets.getDataset(db, id), store.pageExamples(db, id, split ?? null, offset, limit)),
+    'datasets/delete': ({ id }) => (store.deleteDataset(db, id), { ok: true as const }),
+    'taskSets/create': (input) => {
+      // Built-ins named by a task are loaded on first use, before the set is stored.
+      for (const t of input.tasks) if (t.dataset && datasets.BUILTINS[t.dataset] && !store.findDatasetByName(db, t.dataset)) datasets.ensureBuiltin(db, t.dataset, dataProgress(job('builtin')));
+      return store.createTaskSet(db, input);
+    },
     'taskSets/list': () => store.listTaskSets(db),
     'taskSets/get': ({ id }) => store.getTaskSet(db, id),
     'taskSets/delete': ({ id }) => (store.deleteTaskSet(db, id), { ok: true as const }),

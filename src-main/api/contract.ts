@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DbInfo, ExportedFile, ExportFormat, Id, PolicyName, Run, RunStatus, Solve, SolveParams, Sweep, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
+import { BuiltinInfo, Dataset, DatasetSummary, ImportInput, Split, DbInfo, ExportedFile, ExportFormat, Id, PolicyName, Run, RunStatus, Solve, SolveParams, Sweep, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
 
 /**
  * THE contract: every call any door (Electron IPC, serve mode, CLI, tests) can make,
@@ -12,6 +12,17 @@ const byId = z.object({ id: Id }).strict();
 
 export const api = {
   'db/info': call(none, DbInfo, 'where the database is, its schema version and row counts'),
+  'datasets/list': call(none, z.array(DatasetSummary), 'stored data sets with their split counts'),
+  'datasets/get': call(byId, Dataset, 'one data set with its statistics: label balance, token lengths, training tokens'),
+  'datasets/builtins': call(none, z.array(BuiltinInfo), 'the built-in data sets and whether each is loaded'),
+  'datasets/loadBuiltin': call(z.object({ name: z.string().min(1) }).strict(), Dataset, 'store a built-in data set (read from its npm package; once)'),
+  'datasets/import': call(ImportInput, Dataset, 'import a CSV, TSV or JSONL file (by path or uploaded content) as one data set'),
+  'datasets/examples': call(
+    z.object({ id: Id, split: Split.optional(), offset: z.number().int().nonnegative().default(0), limit: z.number().int().min(1).max(500).default(50) }).strict(),
+    z.object({ total: z.number().int(), rows: z.array(z.object({ text: z.string(), label: z.string(), split: Split })) }),
+    'a page of examples',
+  ),
+  'datasets/delete': call(byId, z.object({ ok: z.literal(true) }), 'delete a data set no task uses'),
   'taskSets/create': call(TaskSetInput, TaskSet, 'store a new task set (tasks with a, t, w, floor, cap) and its budget'),
   'taskSets/list': call(none, z.array(TaskSetSummary), 'all task sets with their task counts'),
   'taskSets/get': call(byId, TaskSet, 'one task set with its tasks'),

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '../server';
 import { markInterrupted } from '../store';
 import { LabError } from '../api/errors';
+import type { Dataset, ProgressEvent } from '../api/schemas';
 import { Lab } from '../lab';
 import { defaultDbPath } from '../store/db';
 import { readJsonFile } from './files';
@@ -39,6 +40,101 @@ db.command('info')
     out(`database  ${info.path}\nschema    version ${info.schemaVersion}\nsize      ${bytes(info.sizeBytes)}\n`);
     out(table(['table', 'rows'], Object.entries(info.counts)));
   });
+
+/** Progress of long work on standard error (a line per update when it is not a terminal). */
+function showProgress(l: Lab): () => void {
+  const tty = process.stderr.isTTY;
+  const on = (e: ProgressEvent) => {
+    const pct = e.total ? ` ${Math.floor((100 * e.done) / e.total)}%` : '';
+    process.stderr.write(tty ? `\r\x1b[K${e.message}${pct}` : `${e.message}${pct}\n`);
+  };
+  l.events.on('progress', on);
+  return () => {
+    l.events.off('progress', on);
+    if (tty) process.stderr.write('\r\x1b[K');
+  };
+}
+
+function printDataset(d: Dataset): void {
+  out(`data set ${d.id} '${d.name}'  (${d.source}; ${d.tokenizer.kind} tokens, at most ${d.tokenizer.maxLength})`);
+  if (d.description) out(d.description);
+  for (const n of d.notes) out(`  · ${n}`);
+  out('split' + ('seed' in d.split ? `: seeded (${d.split.seed}), stratified by label` : `: from column '${d.split.column}'`));
+  out(table(['label', 'train', 'validation', 'test', 'share'], [
+    ...d.stats.labels.map((l) => [l.label, l.train, l.validation, l.test, `${((100 * (l.train + l.validation + l.test)) / (d.counts.train + d.counts.validation + d.counts.test)).toFixed(1)}%`]),
+    ['total', d.counts.train, d.counts.validation, d.counts.test, '100%'],
+  ]));
+  const t = d.stats.tokenLengths;
+  out(`tokens per text: mean ${fmt(t.mean)}, median ${t.median}, 95th percentile ${t.p95}, max ${t.max}; ${t.truncated} text(s) truncated at ${d.tokenizer.maxLength}`);
+  out(`training tokens (a of a task on this data set): ${d.stats.trainTokens.toLocaleString('en-US')}`);
+  const peak = Math.max(...t.bins.map((b) => b.count));
+  const first = t.bins.findIndex((b) => b.count > 0);
+  for (const b of t.bins.slice(Math.max(0, first))) out(`${`${b.from}–${b.to}`.padStart(12)} ${'█'.repeat(Math.round((30 * b.count) / peak)).padEnd(30)} ${b.count}`);
+}
+
+const data = program.command('datasets').description('labelled text: the built-ins and imported files');
+data
+  .command('list')
+  .description('stored data sets, and the built-ins not loaded yet')
+  .option('--json', 'print JSON')
+  .action(async (o) => {
+    const [list, builtins] = [await open().call('datasets/list', {}), await open().call('datasets/builtins', {})];
+    if (o.json) return json({ datasets: list, builtins });
+    if (list.length) out(table(['id', 'name', 'labels', 'train', 'validation', 'test', 'tokens', 'source'], list.map((d) => [d.id, d.name, d.labels.length, d.counts.train, d.counts.validation, d.counts.test, d.tokenizer.kind, d.source])));
+    const waiting = builtins.filter((b) => b.loadedId === null);
+    if (waiting.length) out(`\nbuilt-ins not loaded yet (\`datasets load NAME\`, or name one in a task set):\n${table(['name', 'description'], waiting.map((b) => [b.name, b.description]))}`);
+  });
+data
+  .command('show <id>')
+  .description('one data set (by id or name): label balance, token lengths, training tokens')
+  .option('--json', 'print JSON')
+  .action(async (ref: string, o) => {
+    const d = await open().call('datasets/get', { id: await datasetId(ref) });
+    if (o.json) return json(d);
+    printDataset(d);
+  });
+data
+  .command('load <name>')
+  .description('store a built-in data set (spam, spam-hard, names-gender, sotu-party, sotu-era)')
+  .option('--json', 'print JSON')
+  .action(async (name: string, o) => {
+    const done = showProgress(open());
+    const d = await open().call('datasets/loadBuiltin', { name }).finally(done);
+    if (o.json) return json(d);
+    printDataset(d);
+  });
+data
+  .command('import <file>')
+  .description('import a CSV, TSV or JSONL file of labelled text as one data set (all of it, or nothing)')
+  .option('--text <column>', 'the text column (guessed when obvious: text, content, body, …)')
+  .option('--label <column>', 'the label column (guessed when obvious: label, class, category, …)')
+  .option('--split <column>', 'a column of train / validation / test to use instead of a seeded split')
+  .option('--name <name>', 'the data set name (default: the file name)')
+  .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['csv', 'tsv', 'jsonl']))
+  .addOption(new Option('--tokenizer <kind>', 'word, or char n-grams for short texts (default: guessed from text lengths)').choices(['word', 'char']))
+  .option('--max-length <n>', 'tokens kept per text (default: 200 words, 48 n-grams)', (v) => id(v))
+  .option('--seed <n>', 'split seed', (v) => id(v))
+  .option('--max-labels <n>', 'refuse more distinct labels than this (default 100)', (v) => id(v))
+  .option('--json', 'print JSON')
+  .action(async (file: string, o) => {
+    const done = showProgress(open());
+    const d = await open()
+      .call('datasets/import', {
+        path: resolve(file), name: o.name, text: o.text, label: o.label, split: o.split, format: o.format, seed: o.seed, maxLabels: o.maxLabels,
+        ...(o.tokenizer || o.maxLength ? { tokenizer: { ...(o.tokenizer ? { kind: o.tokenizer } : {}), ...(o.maxLength ? { maxLength: o.maxLength } : {}) } } : {}),
+      })
+      .finally(done);
+    if (o.json) return json(d);
+    printDataset(d);
+  });
+
+/** A data set named by id or by name. */
+async function datasetId(ref: string): Promise<number> {
+  if (/^\d+$/.test(ref)) return Number(ref);
+  const match = (await open().call('datasets/list', {})).find((d) => d.name === ref);
+  if (!match) throw new LabError('not_found', `no data set named '${ref}' (see \`datasets list\`)`);
+  return match.id;
+}
 
 const taskSet = program.command('task-set').description('task sets: tasks with attention cost a, time t, weight w, and a budget');
 taskSet

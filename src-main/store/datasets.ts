@@ -66,3 +66,11 @@ export function deleteDataset(db: Db, id: number): void {
   if (used) throw new LabError('conflict', `data set ${id} is used by ${used} task(s); remove them from their task sets first`);
   if (db.prepare('DELETE FROM datasets WHERE id = ?').run(id).changes === 0) throw new LabError('not_found', `data set ${id} does not exist`);
 }
+
+export function pageExamples(db: Db, datasetId: number, split: Split | null, offset: number, limit: number): { total: number; rows: Example[] } {
+  const where = split ? 'dataset_id = ? AND split = ?' : 'dataset_id = ?';
+  const args = split ? [datasetId, split] : [datasetId];
+  const total = db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM examples WHERE ${where}`).get(...args)!.n;
+  const rows = db.prepare<unknown[], Example>(`SELECT text, label, split FROM examples WHERE ${where} ORDER BY id LIMIT ? OFFSET ?`).all(...args, limit, offset);
+  return { total, rows };
+}

@@ -31,23 +31,27 @@ export function createTaskSet(db: Db, input: TaskSetParsed): TaskSet {
       db.prepare('INSERT INTO task_sets (name, description, budget, time_budget, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(input.name, input.description, input.budget, input.timeBudget, t, t).lastInsertRowid,
     );
-    const findDataset = db.prepare<[string], { id: number; n: number }>(
-      "SELECT d.id, (SELECT count(*) FROM examples e WHERE e.dataset_id = d.id AND e.split = 'train') AS n FROM datasets d WHERE d.name = ?",
+    const findDataset = db.prepare<[string], { id: number; n: number; meta: string }>(
+      "SELECT d.id, d.meta, (SELECT count(*) FROM examples e WHERE e.dataset_id = d.id AND e.split = 'train') AS n FROM datasets d WHERE d.name = ?",
     );
     const insertTask = db.prepare(
-      `INSERT INTO tasks (task_set_id, position, name, dataset_id, attention_cost, time_cost, weight, floor, cap, examples)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO tasks (task_set_id, position, name, dataset_id, attention_cost, attention_measured, time_cost, weight, floor, cap, examples)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     input.tasks.forEach((task, i) => {
       let datasetId: number | null = null;
       let examples = task.examples;
+      let attention = task.attentionCost;
       if (task.dataset !== null) {
         const d = findDataset.get(task.dataset);
         if (!d) throw new LabError('not_found', `tasks[${i}].dataset: no data set named '${task.dataset}'`);
         datasetId = d.id;
         examples ??= d.n || null;
+        // a_i measured: the tokens a model reads of the training split (stored with the data set's statistics)
+        attention ??= (JSON.parse(d.meta) as { stats?: { trainTokens?: number } }).stats?.trainTokens;
       }
-      insertTask.run(setId, i, task.name, datasetId, task.attentionCost, task.timeCost, task.weight, task.floor, task.cap, examples);
+      if (attention === undefined) throw new LabError('invalid_input', `tasks[${i}].attentionCost: required, and data set '${task.dataset}' has no measured token count`);
+      insertTask.run(setId, i, task.name, datasetId, attention, task.attentionCost === undefined ? 1 : 0, task.timeCost, task.weight, task.floor, task.cap, examples);
     });
     return setId;
   }).immediate();

@@ -1,0 +1,195 @@
+import { createReadStream, statSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { Readable } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
+import { createInterface } from 'node:readline';
+import Papa from 'papaparse';
+import { LabError } from '../api/errors';
+import type { Split } from '../store/datasets';
+
+/**
+ * Streaming readers for CSV, TSV and JSONL. Rows are read whole into compact arrays
+ * (texts, label ids, optional splits) and checked as they come; nothing touches the
+ * database until the file has been read to its end without a fault, so a bad file stores nothing.
+ */
+export type FileFormat = 'csv' | 'tsv' | 'jsonl';
+export interface ReadOptions {
+  format?: FileFormat;
+  textColumn?: string;
+  labelColumn?: string;
+  splitColumn?: string;
+  maxLabels?: number;
+  maxRows?: number;
+  onProgress?: (p: { rows: number; bytes: number; totalBytes: number }) => void;
+}
+export interface ReadRows {
+  texts: string[];
+  labels: string[];
+  /** index into `labels` per row */
+  labelOf: Uint32Array;
+  splits: Split[] | null;
+  columns: { text: string; label: string; split: string | null };
+  bytes: number;
+}
+
+export const FORMATS: Record<string, FileFormat> = { '.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
+const TEXT_NAMES = ['text', 'content', 'body', 'message', 'sentence', 'review', 'document', 'name', 'comment'];
+const LABEL_NAMES = ['label', 'class', 'category', 'target', 'y', 'sentiment', 'party', 'gender', 'tag'];
+const SPLIT_VALUES: Record<string, Split> = { train: 'train', training: 'train', validation: 'validation', valid: 'validation', val: 'validation', dev: 'validation', test: 'test', testing: 'test' };
+
+export function formatOf(path: string, format?: FileFormat): FileFormat {
+  const f = format ?? FORMATS[extname(path).toLowerCase()];
+  if (!f) throw new LabError('invalid_input', `file: cannot tell the format of '${basename(path)}' from its extension; use .csv, .tsv or .jsonl, or name the format`);
+  return f;
+}
+
+/** Decoded text of a file, streamed; an invalid UTF-8 sequence stops it with the line it is on. */
+async function* decoded(path: string, onBytes: (n: number) => void): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  let line = 1;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    let text: string;
+    try {
+      text = decoder.decode(chunk, { stream: true });
+    } catch {
+      throw new LabError('invalid_input', `line ${line + badLineOffset(chunk)}: not valid UTF-8 text; save the file as UTF-8`);
+    }
+    for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) line++;
+    onBytes(chunk.length);
+    yield text;
+  }
+  const rest = decoder.decode();
+  if (rest) yield rest;
+}
+
+/** Lines into `chunk` before the first one that is not valid UTF-8 (a sequence cut at the chunk's edge counts as valid). */
+function badLineOffset(chunk: Buffer): number {
+  let start = 0, k = 0;
+  for (let i = 0; i <= chunk.length; i++) {
+    if (i === chunk.length || chunk[i] === 10) {
+      if (!isUtf8(chunk.subarray(start, i)) && i < chunk.length) return k;
+      start = i + 1;
+      k++;
+    }
+  }
+  return Math.max(0, k - 1);
+}
+
+function pick(columns: string[], wanted: string | undefined, guesses: string[], what: string, flag: string): string {
+  if (wanted !== undefined) {
+    if (!columns.includes(wanted)) throw new LabError('invalid_input', `${what} column: no column '${wanted}' in the file (columns: ${columns.join(', ')})`);
+    return wanted;
+  }
+  const found = guesses.map((g) => columns.find((c) => c.trim().toLowerCase() === g)).find((c) => c !== undefined);
+  if (!found) throw new LabError('invalid_input', `${what} column: none is obviously the ${what}; name it with ${flag} (columns: ${columns.join(', ')})`);
+  return found;
+}
+
+export async function readRows(path: string, o: ReadOptions = {}): Promise<ReadRows> {
+  const format = formatOf(path, o.format);
+  let totalBytes: number;
+  try {
+    totalBytes = statSync(path).size;
+  } catch {
+    throw new LabError('not_found', `file: '${path}' cannot be read`);
+  }
+  if (totalBytes === 0) throw new LabError('invalid_input', `file: '${basename(path)}' is empty`);
+  const maxLabels = o.maxLabels ?? 100, maxRows = o.maxRows ?? 5_000_000;
+
+  const texts: string[] = [], labelIds: number[] = [], splits: Split[] = [];
+  const labelIndex = new Map<string, number>();
+  let bytes = 0, lastReport = 0;
+  let cols: { text: string; label: string; split: string | null } | null = null;
+  const fail = (line: number, msg: string): never => {
+    throw new LabError('invalid_input', `line ${line}: ${msg}`);
+  };
+  const add = (line: number, text: unknown, label: unknown, split: unknown) => {
+    if (typeof text !== 'string' || !text.trim()) fail(line, `empty text in column '${cols!.text}'`);
+    if (label === undefined || label === null || String(label).trim() === '') fail(line, `no label in column '${cols!.label}'`);
+    const l = String(label).trim();
+    let id = labelIndex.get(l);
+    if (id === undefined) {
+      if (labelIndex.size >= maxLabels) fail(line, `more than ${maxLabels} distinct labels (the limit); is '${cols!.label}' really the label column?`);
+      labelIndex.set(l, (id = labelIndex.size));
+    }
+    if (cols!.split !== null) {
+      const s = SPLIT_VALUES[String(split ?? '').trim().toLowerCase()];
+      if (!s) fail(line, `split '${String(split ?? '')}' in column '${cols!.split}' is none of train, validation, test`);
+      splits.push(s);
+    }
+    if (texts.length >= maxRows) fail(line, `more than ${maxRows.toLocaleString('en-US')} rows (the limit)`);
+    texts.push(text as string);
+    labelIds.push(id);
+    if (o.onProgress && texts.length - lastReport >= 50_000) {
+      lastReport = texts.length;
+      o.onProgress({ rows: texts.length, bytes, totalBytes });
+    }
+  };
+  const choose = (columns: string[]) => {
+    cols = {
+      text: pick(columns, o.textColumn, TEXT_NAMES, 'text', '--text'),
+      label: pick(columns, o.labelColumn, LABEL_NAMES, 'label', '--label'),
+      split: o.splitColumn === undefined ? null : pick(columns, o.splitColumn, [], 'split', '--split'),
+    };
+  };
+  const source = Readable.from(decoded(path, (n) => (bytes += n)));
+
+  if (format === 'jsonl') {
+    let line = 0;
+    for await (const raw of createInterface({ input: source, crlfDelay: Infinity })) {
+      line++;
+      if (!raw.trim()) continue;
+      let obj: unknown;
+      try {
+        obj = JSON.parse(raw);
+      } catch (e) {
+        fail(line, `not valid JSON (${(e as Error).message})`);
+      }
+      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) fail(line, 'each line must be one JSON object');
+      const rec = obj as Record<string, unknown>;
+      if (!cols) choose(Object.keys(rec));
+      add(line, rec[cols!.text], rec[cols!.label], cols!.split ? rec[cols!.split] : undefined);
+    }
+  } else {
+    await new Promise<void>((resolve, reject) => {
+      let failure: unknown = null; // abort() calls complete() at once: it must not resolve over the failure
+      let header: string[] | null = null, textAt = 0, labelAt = 0, splitAt = -1, line = 1;
+      Papa.parse<string[]>(source, {
+        delimiter: format === 'tsv' ? '\t' : ',',
+        skipEmptyLines: 'greedy',
+        step: (r, parser) => {
+          try {
+            const row = r.data;
+            const at = line;
+            for (const v of row) for (let i = v.indexOf('\n'); i >= 0; i = v.indexOf('\n', i + 1)) line++;
+            line++;
+            if (r.errors.length) fail(at, `${r.errors[0].message} (${r.errors[0].code})`);
+            if (!header) {
+              header = row.map((h) => h.trim());
+              if (new Set(header).size !== header.length) fail(at, `the header names a column twice (${header.join(', ')})`);
+              choose(header);
+              [textAt, labelAt, splitAt] = [header.indexOf(cols!.text), header.indexOf(cols!.label), cols!.split ? header.indexOf(cols!.split) : -1];
+              return;
+            }
+            if (row.length !== header.length) fail(at, `${row.length} fields where the header has ${header.length}`);
+            add(at, row[textAt], row[labelAt], splitAt >= 0 ? row[splitAt] : undefined);
+          } catch (e) {
+            failure = e;
+            parser.abort();
+          }
+        },
+        complete: () => (failure ? reject(failure) : resolve()),
+        error: (e: Error) => reject(e instanceof LabError ? e : new LabError('invalid_input', `file: ${e.message}`)),
+      });
+      source.on('error', reject);
+    });
+  }
+
+  const columns = cols as ReadRows['columns'] | null; // assigned in callbacks, which TypeScript does not follow
+  if (!columns) throw new LabError('invalid_input', `file: '${basename(path)}' has no rows`);
+  if (!texts.length) throw new LabError('invalid_input', `file: '${basename(path)}' has a header but no rows`);
+  const labels = [...labelIndex.keys()];
+  if (labels.length < 2) throw new LabError('invalid_input', `label column '${columns.label}': every row has the label '${labels[0]}'; a classifier needs at least two labels`);
+  o.onProgress?.({ rows: texts.length, bytes: totalBytes, totalBytes });
+  return { texts, labels, labelOf: Uint32Array.from(labelIds), splits: columns.split ? splits : null, columns, bytes: totalBytes };
+}
