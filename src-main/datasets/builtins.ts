@@ -58,7 +58,7 @@ interface Address { year: number; party: string; text: string }
 
 /** Passages of whole sentences of about 120 words: the corpus keeps each address as one line. */
 export function passages(text: string, target = 120, min = 40): string[] {
-  const sentences = text.split(/(?<=[.!?]["')\]]?)\s+(?=["'(\[]?[A-Z])/);
+  const sentences = text.split(/(?<=[.!?]["')\]]?)\s+(?=["'([]?[A-Z])/);
   const out: string[] = [];
   let cur: string[] = [], words = 0;
   for (const s of sentences) {

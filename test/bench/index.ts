@@ -1,8 +1,9 @@
 /** `npm run bench -- [name…]`: runs the named benchmarks (all when none is named). */
+import { benchImport } from './import';
 import { benchSolver } from './solver';
 import { benchStore } from './store';
 
-const benches: Record<string, () => void | Promise<void>> = { store: benchStore, solver: benchSolver };
+const benches: Record<string, () => void | Promise<void>> = { store: benchStore, solver: benchSolver, import: benchImport };
 
 const names = process.argv.slice(2).filter((a) => a !== '--');
 for (const n of names) if (!benches[n]) throw new Error(`unknown benchmark '${n}'; known: ${Object.keys(benches).join(', ')}`);
