@@ -1,0 +1,116 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src-main/training/backend';
+import { EmbeddingTable } from '../../src-main/training/embedding';
+import { useLabKernels, useStockKernels } from '../../src-main/training/kernels';
+import { MultiTaskModel } from '../../src-main/training/model';
+import { rng } from '../../src-main/datasets/split';
+
+/** The same computation under the stock kernels and the lab's, as plain arrays. */
+function both<T>(fn: () => T): { stock: T; lab: T } {
+  useStockKernels();
+  const stock = fn();
+  useLabKernels();
+  return { stock, lab: fn() };
+}
+const values = (t: tf.Tensor | tf.Tensor[]) => (Array.isArray(t) ? t.map((x) => Array.from(x.dataSync())) : Array.from(t.dataSync()));
+const close = (a: number[] | number[][], b: number[] | number[][]) => {
+  const fa = a.flat(), fb = b.flat();
+  expect(fa.length).toBe(fb.length);
+  fa.forEach((x, i) => expect(x).toBeCloseTo(fb[i], 5));
+};
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+afterAll(() => useLabKernels());
+
+describe('lab CPU kernels agree with the stock kernels', () => {
+  const r = rng(3);
+  const rand = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1), shape);
+
+  it('the gradient of gather (UnsortedSegmentSum), repeated and unused rows included', () => {
+    const table = rand([7, 3]), ids = tf.tensor1d([0, 2, 2, 6, 2, 0], 'int32'), weights = rand([6, 3]);
+    const f = (t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, ids), weights));
+    const { stock, lab } = both(() => values(tf.grad(f)(table)));
+    close(lab, stock);
+    const x = rand([5, 2, 2]);
+    const seg = both(() => values(tf.unsortedSegmentSum(x, tf.tensor1d([3, 0, 3, 1, 3], 'int32'), 4)));
+    close(seg.lab, seg.stock);
+  });
+
+  it('broadcasting add, sub, multiply and divide, forward and backward', () => {
+    const shapes: [number[], number[]][] = [[[2, 3, 4], [4]], [[2, 3, 4], [2, 1, 4]], [[2, 1, 4], [1, 3, 1]], [[5], [1]], [[3, 2], [3, 2]]];
+    for (const [sa, sb] of shapes) {
+      const a = rand(sa), b = tf.add(rand(sb), 2); // away from 0 for the division
+      for (const op of [tf.add, tf.sub, tf.mul, tf.div]) {
+        const { stock, lab } = both(() => [...values(op(a, b)), ...values(tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(op(x, y))))([a, b])).flat()]);
+        close(lab, stock);
+      }
+    }
+  });
+
+  it('sum over any axes, and transpose', () => {
+    const x = rand([3, 4, 5, 2]);
+    for (const axis of [0, 1, 2, 3, -1, [0, 2], [1, 3], [0, 1, 2, 3]]) for (const keep of [false, true]) {
+      const { stock, lab } = both(() => values(tf.sum(x, axis, keep)));
+      close(lab, stock);
+    }
+    for (const perm of [[0, 2, 1, 3], [3, 2, 1, 0], [1, 0, 3, 2]]) {
+      const { stock, lab } = both(() => values(tf.transpose(x, perm)));
+      close(lab, stock);
+    }
+  });
+});
+
+describe('row-sparse lazy Adam', () => {
+  it('equals dense Adam (tf.train.adam) when every row is touched at every step', () => {
+    const V = 5, D = 3, r = rng(9);
+    const init = Float32Array.from({ length: V * D }, () => r() - 0.5);
+    const table = new EmbeddingTable(V, D);
+    table.weights.set(init);
+    const dense = tf.variable(tf.tensor2d(init, [V, D]));
+    const opt = tf.train.adam(0.01, 0.9, 0.999, 1e-7);
+    const ids = Int32Array.from([1, 2, 3, 4, 2]); // every non-padding row, one twice
+    for (let step = 0; step < 20; step++) {
+      const g = Float32Array.from({ length: ids.length * D }, () => r() - 0.5);
+      table.applyAdam(ids, g, { lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
+      const gradDense = tf.unsortedSegmentSum(tf.tensor2d(g, [ids.length, D]), tf.tensor1d(ids, 'int32'), V);
+      opt.applyGradients({ [dense.name]: gradDense });
+    }
+    const d = dense.dataSync();
+    for (let i = D; i < V * D; i++) expect(table.weights[i]).toBeCloseTo(d[i], 5); // row 0 (padding) is not trained by the table
+    expect(Array.from(table.weights.subarray(0, D))).toEqual(Array.from(init.subarray(0, D)));
+  });
+
+  it('a row not in the batch does not move, and a row keeps its own bias correction', () => {
+    const t = new EmbeddingTable(4, 2);
+    t.weights.fill(1);
+    t.applyAdam(Int32Array.from([1]), Float32Array.from([1, -1]));
+    t.applyAdam(Int32Array.from([2]), Float32Array.from([1, -1]));
+    expect(Array.from(t.weights.subarray(6, 8))).toEqual([1, 1]); // row 3 untouched
+    // first update of any row is lr · sign(g) (bias-corrected), whenever it happens
+    expect(t.weights[2]).toBeCloseTo(1 - 0.001, 6);
+    expect(t.weights[4]).toBeCloseTo(1 - 0.001, 6);
+    expect(Array.from(t.steps)).toEqual([0, 1, 1, 0]);
+  });
+});
+
+describe('the multi-task model', () => {
+  it('learns a separable toy task and is deterministic for a seed', () => {
+    const run = (seed: number) => {
+      const m = new MultiTaskModel({ kind: 'bag', vocab: 10, dim: 8, hidden: 8, heads: [{ name: 'toy', classes: 2 }], lr: 0.05, seed });
+      // label 1 when word 2 appears, else 0; texts of length 4 padded with 0
+      const ids = Int32Array.from([2, 3, 4, 0, 5, 6, 0, 0, 3, 2, 0, 0, 4, 5, 6, 7]), labels = Int32Array.from([1, 0, 1, 0]);
+      const b = { ids, length: 4, labels, size: 4 };
+      const losses = Array.from({ length: 60 }, () => m.trainStep('toy', b));
+      const p = m.predict('toy', b);
+      m.dispose();
+      return { first: losses[0], last: losses.at(-1)!, correct: [0, 1, 2, 3].every((i) => (p[2 * i + 1] > 0.5 ? 1 : 0) === labels[i]) };
+    };
+    const a = run(1), again = run(1);
+    expect(a.last).toBeLessThan(a.first / 4);
+    expect(a.correct).toBe(true);
+    expect(again).toEqual(a);
+  });
+});
