@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', 'dist/**', '**/*.vue'] },
+  { ignores: ['out/**', 'node_modules/**', 'dist/**', '**/*.vue', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
