@@ -28,8 +28,20 @@ export async function lexicographicLp(p: Problem): Promise<LpSolution | null> {
   const second = await onOptimalFace({ ...shareModel(p, a.map((x) => -x)), rows: [...rows, { name: 'value', coef: w, sense: '>=', rhs: value }] }, w, first);
   const keeps = second.status === 'optimal' && dot(w, second.x) >= dot(w, first.x) - 1e-12 * Math.max(1, Math.abs(value));
   const x = keeps ? second.x : first.x;
+  const pi = Array.from(x.subarray(0, p.tasks.length), (v, i) => clampTo(v, p.tasks[i].lo, p.tasks[i].hi));
+  // glpk accepts rows violated within its tolerance (1e-7 of the scaled row); the lab promises
+  // budgets that hold. Floors over a budget by any real amount mean infeasible; a point a hair
+  // over is pulled toward the floors until every row holds exactly.
+  const lo = p.tasks.map((t) => t.lo);
+  let lambda = 1;
+  for (const r of rows) {
+    const atFloors = dot(r.coef, lo), used = dot(r.coef, pi);
+    if (atFloors - r.rhs > 1e-12 * Math.max(Math.abs(r.rhs), r.coef.reduce((s, c, i) => s + Math.abs(c * lo[i]), 0))) return null;
+    if (used > r.rhs && used > atFloors) lambda = Math.min(lambda, Math.max(0, (r.rhs - atFloors) / (used - atFloors)));
+  }
+  if (lambda < 1) pi.forEach((v, i) => (pi[i] = lo[i] + lambda * (v - lo[i])));
   return {
-    pi: Array.from(x.subarray(0, p.tasks.length), (v, i) => clampTo(v, p.tasks[i].lo, p.tasks[i].hi)),
+    pi,
     value,
     duals: { attention: first.duals.attention ?? 0, time: p.timeBudget !== null ? first.duals.time ?? 0 : null },
     rounds: first.rounds + second.rounds,

@@ -2,8 +2,9 @@
 import { benchImport } from './import';
 import { benchSolver } from './solver';
 import { benchStore } from './store';
+import { benchTrain } from './train';
 
-const benches: Record<string, () => void | Promise<void>> = { store: benchStore, solver: benchSolver, import: benchImport };
+const benches: Record<string, () => void | Promise<void>> = { store: benchStore, solver: benchSolver, import: benchImport, train: benchTrain };
 
 const names = process.argv.slice(2).filter((a) => a !== '--');
 for (const n of names) if (!benches[n]) throw new Error(`unknown benchmark '${n}'; known: ${Object.keys(benches).join(', ')}`);

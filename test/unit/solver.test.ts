@@ -234,6 +234,14 @@ describe('large sets', () => {
   });
 });
 
+describe('budgets hold exactly, past glpk\'s tolerance', () => {
+  it('floors over the time budget by 8e-7 of it are infeasible, not optimal', async () => {
+    const tasks = [{ name: 'a', a: 1, t: 5, w: 1, lo: 0.1, hi: 0.4, n: null }, { name: 'b', a: 1, t: 8e-7, w: 1, lo: 0.5, hi: 1, n: null }];
+    const s = await solve({ tasks, budget: 10, timeBudget: 0.5, shareCap: null, unitsPerTask: [10, 10] }, { policy: 'lp' });
+    expect(s.status).toBe('infeasible');
+  });
+});
+
 describe('infeasible sets are explained', () => {
   it('names the floors at fault and the least feasible budget', async () => {
     const p = { ...seed(), tasks: seed().tasks.map((t) => ({ ...t, lo: 0.5 })), budget: 50 };
