@@ -21,7 +21,7 @@ interface Meta { description: string; tokenizer: TokenizerSpec; split: Dataset['
 
 export type Progress = (p: { phase: 'reading' | 'splitting' | 'writing' | 'done'; rows: number; bytes?: number; totalBytes?: number }) => void;
 
-function store_(db: store.Db, name: string, source: string, texts: string[], labels: string[], labelOf: ArrayLike<number>, splits: store.Split[], meta: Omit<Meta, 'stats'>, progress?: Progress): Dataset {
+function storeDataset(db: store.Db, name: string, source: string, texts: string[], labels: string[], labelOf: ArrayLike<number>, splits: store.Split[], meta: Omit<Meta, 'stats'>, progress?: Progress): Dataset {
   const rows = texts.map((text, i) => ({ text, label: labels[labelOf[i]], split: splits[i] }));
   const stats = computeStats(rows, meta.tokenizer);
   if (stats.counts.train === 0) throw new LabError('invalid_input', 'split: the training split would be empty');
@@ -67,7 +67,7 @@ export function ensureBuiltin(db: store.Db, name: string, progress?: Progress): 
   progress?.({ phase: 'splitting', rows: rows.length });
   const splits = stratifiedSplit(rows.map((r) => r.label), seed);
   const tokenizer = { kind: b.tokenizer, maxLength: DEFAULT_MAX_LENGTH[b.tokenizer] };
-  return store_(db, name, `builtin:${name}`, rows.map((r) => r.text), labels, ids, splits, { description: b.description, tokenizer, split: { seed, fractions: DEFAULT_FRACTIONS }, notes }, progress);
+  return storeDataset(db, name, `builtin:${name}`, rows.map((r) => r.text), labels, ids, splits, { description: b.description, tokenizer, split: { seed, fractions: DEFAULT_FRACTIONS }, notes }, progress);
 }
 
 export interface ImportOptions extends Omit<ReadOptions, 'onProgress'> {
@@ -90,7 +90,7 @@ export async function importDataset(db: store.Db, path: string, o: ImportOptions
   const kind: TokenizerKind = o.tokenizer?.kind ?? guessKind(r.texts);
   const tokenizer = { kind, maxLength: o.tokenizer?.maxLength ?? DEFAULT_MAX_LENGTH[kind] };
   const notes = [`imported from ${basename(path)}: text '${r.columns.text}', label '${r.columns.label}'${r.columns.split ? `, split '${r.columns.split}'` : ''}`];
-  return store_(db, name, `import:${basename(path)}`, r.texts, r.labels, r.labelOf, splits, { description: `imported from ${basename(path)}`, tokenizer, split: r.columns.split ? { column: r.columns.split } : { seed, fractions }, notes }, progress);
+  return storeDataset(db, name, `import:${basename(path)}`, r.texts, r.labels, r.labelOf, splits, { description: `imported from ${basename(path)}`, tokenizer, split: r.columns.split ? { column: r.columns.split } : { seed, fractions }, notes }, progress);
 }
 
 /** An uploaded file's content, imported through a private temporary file. */

@@ -95,7 +95,7 @@ export class MultiTaskModel {
   trainStep(task: string, b: Batch, weight = 1): number {
     const { X, mask } = this.inputs(b);
     const names = Object.keys(this.vars).filter((n) => !n.startsWith('head.') || n.startsWith(`head.${task}.`));
-    const onehot = tf.oneHot(tf.tensor1d(b.labels, 'int32'), this.config.heads.find((h) => h.name === task)!.classes);
+    const onehot = tf.tidy(() => tf.oneHot(tf.tensor1d(b.labels, 'int32'), this.config.heads.find((h) => h.name === task)!.classes));
     const { value, grads } = tf.valueAndGrads((x: tf.Tensor, ...vs: tf.Tensor[]) => {
       void vs; // the variables are read through this.vars; passing them makes TF.js return their gradients
       return tf.mul(tf.losses.softmaxCrossEntropy(onehot, this.logits(task, x as tf.Tensor3D, mask)), weight) as tf.Scalar;
