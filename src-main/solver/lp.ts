@@ -24,8 +24,9 @@ export async function lexicographicLp(p: Problem): Promise<LpSolution | null> {
   const first = await solveLp({ ...shareModel(p, w), rows });
   if (first.status !== 'optimal') return null;
   const value = first.z;
-  // Second pass: min attention s.t. value ≥ V*. Kept only if it really holds the value.
-  const second = await onOptimalFace({ ...shareModel(p, a.map((x) => -x)), rows: [...rows, { name: 'value', coef: w, sense: '>=', rhs: value }] }, w, first);
+  // Second pass: min attention s.t. value ≥ V* (less 1e-12 of it: float noise in the weights must not
+  // buy attention). Kept only if it really holds the value.
+  const second = await onOptimalFace({ ...shareModel(p, a.map((x) => -x)), rows: [...rows, { name: 'value', coef: w, sense: '>=', rhs: value - 1e-12 * Math.abs(value) }] }, w, first);
   const keeps = second.status === 'optimal' && dot(w, second.x) >= dot(w, first.x) - 1e-12 * Math.max(1, Math.abs(value));
   const x = keeps ? second.x : first.x;
   const pi = Array.from(x.subarray(0, p.tasks.length), (v, i) => clampTo(v, p.tasks[i].lo, p.tasks[i].hi));
