@@ -41,10 +41,10 @@ export function listDatasets(db: store.Db): DatasetSummary[] {
 }
 
 export function getDataset(db: store.Db, id: number): Dataset {
-  const s = store.listDatasets(db).find((d) => d.id === id);
-  if (!s) throw new LabError('not_found', `data set ${id} does not exist`);
-  const m = s.meta as unknown as Meta;
-  return { ...summary(s), stats: m.stats, notes: m.notes ?? [], split: m.split };
+  const r = store.getDataset(db, id);
+  const m = r.meta as unknown as Meta;
+  // The counts were taken when the examples were written (they never change): no scan of the examples table.
+  return { ...summary({ ...r, counts: m.stats.counts }), stats: m.stats, notes: m.notes ?? [], split: m.split };
 }
 
 export function builtins(db: store.Db) {

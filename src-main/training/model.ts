@@ -10,7 +10,6 @@ import { ADAM, EmbeddingTable } from './embedding';
  */
 export type ModelKind = 'bag' | 'cnn';
 export interface ModelConfig { kind: ModelKind; vocab: number; dim: number; hidden: number; heads: { name: string; classes: number }[]; lr: number; seed: number }
-export const DEFAULT_MODEL = { dim: 64, hidden: 64, lr: 0.003 };
 
 export interface Batch { ids: Int32Array; length: number; labels: Int32Array; size: number }
 
@@ -39,9 +38,9 @@ export class MultiTaskModel {
     this.optimizer = tf.train.adam(config.lr, ADAM.beta1, ADAM.beta2, ADAM.epsilon);
   }
 
-  /** [B, H] features of gathered embeddings X [B, L, D] with mask [B, L] (1 = token, 0 = padding). */
-  private encode(X: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
-    if (this.config.kind === 'cnn') {
+  /** [B, H] features: cnn from X [B, L, D] and its mask [B, L] (1 = token, 0 = padding); bag from pooled X [B, D]. */
+  private encode(X: tf.Tensor3D, mask: tf.Tensor2D | null): tf.Tensor2D {
+    if (mask) {
       const m3 = tf.expandDims(mask, 2) as tf.Tensor3D;
       const conv = tf.relu(tf.add(tf.conv1d(X, this.vars['conv.w'] as tf.Tensor3D, 1, 'same'), this.vars['conv.b'])) as tf.Tensor3D;
       // masked max over time: padding positions cannot win (relu ≥ 0, so multiplying by the mask is enough)
@@ -50,22 +49,23 @@ export class MultiTaskModel {
     return tf.relu(tf.add(tf.matMul(X as unknown as tf.Tensor2D, this.vars['enc.w'] as tf.Tensor2D), this.vars['enc.b'])) as tf.Tensor2D;
   }
 
-  private logits(task: string, X: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
+  private logits(task: string, X: tf.Tensor3D, mask: tf.Tensor2D | null): tf.Tensor2D {
     return tf.add(tf.matMul(this.encode(X, mask), this.vars[`head.${task}.w`] as tf.Tensor2D), this.vars[`head.${task}.b`]) as tf.Tensor2D;
   }
 
   /**
    * The network's input. cnn: embeddings X [B, L, D] and the mask. bag: the masked mean of
    * each text's embeddings, pooled here in JS, so no [B, L, D] tensor is ever built
-   * (it was 60% of a step even with the lab kernels); X is then [B, D].
+   * (it was 60% of a step even with the lab kernels); X is then [B, D], and `scale`
+   * (1 / tokens per text) is each token's share of its text's gradient.
    */
-  private inputs(b: Batch): { X: tf.Tensor3D; mask: tf.Tensor2D } {
+  private inputs(b: Batch): { X: tf.Tensor3D; mask: tf.Tensor2D | null; scale: Float32Array | null } {
     const { dim: D } = this.config, L = b.length;
-    const mask = new Float32Array(b.ids.length);
-    for (let i = 0; i < mask.length; i++) mask[i] = b.ids[i] === 0 ? 0 : 1;
-    const maskT = tf.tensor2d(mask, [b.size, L]);
-    if (this.config.kind === 'cnn') return { X: tf.tensor3d(this.table.gather(b.ids), [b.size, L, D]), mask: maskT };
-    const pooled = new Float32Array(b.size * D), w = this.table.weights;
+    if (this.config.kind === 'cnn') {
+      const mask = Float32Array.from(b.ids, (id) => (id === 0 ? 0 : 1));
+      return { X: tf.tensor3d(this.table.gather(b.ids), [b.size, L, D]), mask: tf.tensor2d(mask, [b.size, L]), scale: null };
+    }
+    const pooled = new Float32Array(b.size * D), scale = new Float32Array(b.size), w = this.table.weights;
     for (let r = 0; r < b.size; r++) {
       let n = 0;
       const o = r * D;
@@ -75,25 +75,15 @@ export class MultiTaskModel {
         n++;
         for (let k = 0, src = id * D; k < D; k++) pooled[o + k] += w[src + k];
       }
-      if (n > 1) for (let k = 0; k < D; k++) pooled[o + k] /= n;
-    }
-    return { X: tf.tensor2d(pooled, [b.size, D]) as unknown as tf.Tensor3D, mask: maskT };
-  }
-
-  /** bag: each token's share of its text's pooled gradient, 1 / (tokens in the text). */
-  private poolScale(b: Batch): { length: number; scale: Float32Array } {
-    const L = b.length, scale = new Float32Array(b.size);
-    for (let r = 0; r < b.size; r++) {
-      let n = 0;
-      for (let j = 0; j < L; j++) if (b.ids[r * L + j] !== 0) n++;
       scale[r] = n ? 1 / n : 0;
+      for (let k = 0; k < D; k++) pooled[o + k] *= scale[r];
     }
-    return { length: L, scale };
+    return { X: tf.tensor2d(pooled, [b.size, D]) as unknown as tf.Tensor3D, mask: null, scale };
   }
 
   /** One optimisation step on one task's batch, the loss scaled by `weight`; returns the batch's mean loss. */
   trainStep(task: string, b: Batch, weight = 1): number {
-    const { X, mask } = this.inputs(b);
+    const { X, mask, scale } = this.inputs(b);
     const names = Object.keys(this.vars).filter((n) => !n.startsWith('head.') || n.startsWith(`head.${task}.`));
     const onehot = tf.tidy(() => tf.oneHot(tf.tensor1d(b.labels, 'int32'), this.config.heads.find((h) => h.name === task)!.classes));
     const { value, grads } = tf.valueAndGrads((x: tf.Tensor, ...vs: tf.Tensor[]) => {
@@ -101,9 +91,9 @@ export class MultiTaskModel {
       return tf.mul(tf.losses.softmaxCrossEntropy(onehot, this.logits(task, x as tf.Tensor3D, mask)), weight) as tf.Scalar;
     })([X, ...names.map((n) => this.vars[n])]);
     const loss = value.dataSync()[0];
-    this.table.applyAdam(b.ids, grads[0].dataSync() as Float32Array, { ...ADAM, lr: this.config.lr }, this.config.kind === 'bag' ? this.poolScale(b) : undefined);
+    this.table.applyAdam(b.ids, grads[0].dataSync() as Float32Array, { ...ADAM, lr: this.config.lr }, scale ? { length: b.length, scale } : undefined);
     this.optimizer.applyGradients(Object.fromEntries(names.map((n, i) => [n, grads[i + 1]])));
-    tf.dispose([X, mask, onehot, value, ...grads]);
+    tf.dispose([X, ...(mask ? [mask] : []), onehot, value, ...grads]);
     return loss / weight;
   }
 
