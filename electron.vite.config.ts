@@ -8,7 +8,8 @@ export default defineConfig({
   // Main process: the core is bundled; native and optional modules stay external.
   main: {
     resolve: { alias },
-    build: { rollupOptions: { input: { index: resolve('src-main/index.ts') } } },
+    // the trainer runs in its own process (src-main/runs): a second entry beside index.js
+    build: { rollupOptions: { input: { index: resolve('src-main/index.ts'), trainer: resolve('src-main/runs/trainer.ts') } } },
   },
   // Sandboxed preloads cannot load ES modules or node_modules: one self-contained CommonJS file.
   preload: {

@@ -2,7 +2,6 @@ import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import { join } from 'node:path';
 import { envelope } from './api/envelope';
 import { Lab } from './lab';
-import { markInterrupted } from './store';
 
 /** The Electron door. Only this file and preload.ts import 'electron' (DESIGN.md, rule 1). */
 
@@ -44,7 +43,6 @@ function createWindow(): void {
 
 app.whenReady().then(() => {
   lab = new Lab(join(app.getPath('userData'), 'lab.db'));
-  markInterrupted(lab.db);
   session.defaultSession.webRequest.onHeadersReceived((details, cb) =>
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } }),
   );

@@ -4,6 +4,7 @@ import * as datasets from './datasets';
 import { type CallInput, type CallName, type CallOutput, type Handlers, api, isCallName } from './api/contract';
 import { LabError, fromZod } from './api/errors';
 import type { Allocation, PolicyName, ProgressEvent, Solve, SolveParamsParsed } from './api/schemas';
+import { RunQueue, checkTrainable, createRuns } from './runs';
 import { POLICIES, problemFromTaskSet, solveAllocation, sweep, type Problem } from './solver';
 import * as store from './store';
 
@@ -15,12 +16,18 @@ export class Lab {
   readonly db: store.Db;
   /** 'progress' events (ProgressEvent) of long work, for doors to forward */
   readonly events = new EventEmitter();
+  /** training runs: a queue of trainer processes */
+  readonly runs: RunQueue;
+  /** runs a stopped lab left queued or training, marked interrupted when this one opened the database */
+  readonly interruptedAtStart: number;
   private readonly handlers: Handlers;
   private jobs = 0;
 
   constructor(dbPath: string) {
     this.db = store.openDb(dbPath);
-    this.handlers = makeHandlers(this.db, (kind) => {
+    this.interruptedAtStart = store.markInterrupted(this.db);
+    this.runs = new RunQueue(this.db, (e) => this.events.emit('progress', e));
+    this.handlers = makeHandlers(this.db, this.runs, (kind) => {
       const job = `${kind}-${++this.jobs}`;
       return (phase, done, total, message) => this.events.emit('progress', { job, kind, phase, done, total, message } satisfies ProgressEvent);
     });
@@ -35,6 +42,7 @@ export class Lab {
   }
 
   close(): void {
+    this.runs.close();
     this.db.close();
   }
 }
@@ -45,7 +53,13 @@ type Reporter = (phase: string, done: number, total: number | null, message: str
 const dataProgress = (report: Reporter): datasets.Progress => (p) =>
   report(p.phase, p.bytes ?? p.rows, p.totalBytes ?? null, p.phase === 'reading' ? `${p.rows.toLocaleString('en-US')} rows read` : `${p.phase} ${p.rows.toLocaleString('en-US')} rows`);
 
-function makeHandlers(db: store.Db, job: (kind: ProgressEvent['kind']) => Reporter): Handlers {
+function makeHandlers(db: store.Db, runs: RunQueue, job: (kind: ProgressEvent['kind']) => Reporter): Handlers {
+  /** Solves a task set and stores the solve. */
+  const solve = async (taskSetId: number, params: SolveParamsParsed): Promise<Solve> => {
+    const problem = problemFromTaskSet(store.getTaskSet(db, taskSetId), params);
+    const a = await solveAllocation(problem, params);
+    return toSolve(store.saveSolve(db, fromAllocation(taskSetId, problem, params, a)));
+  };
   return {
     'db/info': () => store.dbInfo(db),
     'datasets/list': () => datasets.listDatasets(db),
@@ -68,15 +82,30 @@ function makeHandlers(db: store.Db, job: (kind: ProgressEvent['kind']) => Report
     'taskSets/get': ({ id }) => store.getTaskSet(db, id),
     'taskSets/delete': ({ id }) => (store.deleteTaskSet(db, id), { ok: true as const }),
     'solve/policies': () => Object.entries(POLICIES).map(([name, rule]) => ({ name: name as PolicyName, rule })),
-    'solve/run': async ({ taskSetId, ...params }) => {
-      const set = store.getTaskSet(db, taskSetId);
-      const problem = problemFromTaskSet(set, params);
-      const a = await solveAllocation(problem, params);
-      return toSolve(store.saveSolve(db, fromAllocation(taskSetId, problem, params, a)));
-    },
+    'solve/run': ({ taskSetId, ...params }) => solve(taskSetId, params),
     'solve/get': ({ id }) => toSolve(store.getSolve(db, id)),
     'solve/list': ({ taskSetId }) => (store.getTaskSet(db, taskSetId), store.listSolves(db, taskSetId).map(toSolve)),
     'solve/sweep': async ({ taskSetId, points, ...params }) => sweep(problemFromTaskSet(store.getTaskSet(db, taskSetId), params), params, points),
+    'runs/start': async ({ taskSetId, solveId, epochs, seeds, model, dim, hidden, lr, vocabSize, initFrom, name, tags, ...params }) => {
+      const set = store.getTaskSet(db, taskSetId);
+      runs.requireDiskDb();
+      checkTrainable(set); // before solving: a solve is stored
+
+      let s: Solve;
+      if (solveId !== undefined) {
+        s = toSolve(store.getSolve(db, solveId));
+        if (s.taskSetId !== taskSetId) throw new LabError('invalid_input', `solveId: solve ${solveId} belongs to task set ${s.taskSetId}, not ${taskSetId}`);
+      } else s = await solve(taskSetId, params);
+      const created = createRuns(db, set, s, { model, dim, hidden, lr, batchSize: params.batchSize, epochs, vocabSize, seeds, initFrom, name, tags });
+      for (const r of created) runs.enqueue(r.id);
+      return created.map((r) => store.getRun(db, r.id));
+    },
+    'runs/cancel': ({ id }) => runs.cancel(id),
+    'runs/resume': ({ id }) => runs.resume(id),
+    'runs/update': ({ id, ...patch }) => store.updateRunNotes(db, id, patch),
+    'runs/delete': ({ id }) => (runs.delete(id), { ok: true as const }),
+    'runs/metrics': ({ id }) => (store.getRun(db, id), store.readMetrics(db, id)),
+    'runs/curves': ({ ids, metric }) => (ids.forEach((id) => store.getRun(db, id)), store.readCurves(db, ids, metric)),
     'runs/list': (filter) => store.listRuns(db, filter),
     'runs/get': ({ id }) => store.getRun(db, id),
     'runs/export': ({ id, format }) => exportRun(db, id, format),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BuiltinInfo, Dataset, DatasetSummary, ImportInput, Split, DbInfo, ExportedFile, ExportFormat, Id, PolicyName, Run, RunStatus, Solve, SolveParams, Sweep, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
+import { BuiltinInfo, MetricPoint, RunStartInput, Dataset, DatasetSummary, ImportInput, Split, DbInfo, ExportedFile, ExportFormat, Id, PolicyName, Run, RunStatus, Solve, SolveParams, Sweep, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
 
 /**
  * THE contract: every call any door (Electron IPC, serve mode, CLI, tests) can make,
@@ -32,6 +32,17 @@ export const api = {
   'solve/get': call(byId, Solve, 'one stored solve'),
   'solve/list': call(z.object({ taskSetId: Id }).strict(), z.array(Solve), "a task set's solves, oldest first"),
   'solve/sweep': call(SolveParams.extend({ taskSetId: Id, points: z.number().int().min(2).max(500).default(20) }), Sweep, 'value against attention over a range of budgets (not stored)'),
+  'runs/start': call(RunStartInput, z.array(Run), 'queue one training run per seed (the allocation solved now, or a stored solve)'),
+  'runs/cancel': call(byId, Run, 'stop a queued or training run; what it logged stays'),
+  'runs/resume': call(byId, Run, 'queue an interrupted, failed or cancelled run again, from its latest checkpoint'),
+  'runs/update': call(z.object({ id: Id, notes: z.string().max(100_000).optional(), tags: z.array(z.string().trim().min(1).max(100)).max(50).optional() }).strict(), Run, "a run's notes and tags"),
+  'runs/delete': call(byId, z.object({ ok: z.literal(true) }), 'delete a stopped run, its metrics and checkpoint files'),
+  'runs/metrics': call(byId, z.array(MetricPoint), "every metric point a run logged, in order"),
+  'runs/curves': call(
+    z.object({ ids: z.array(Id).min(1).max(500), metric: z.string().min(1) }).strict(),
+    z.array(z.object({ runId: Id, task: z.string(), epoch: z.array(z.number()), step: z.array(z.number()), value: z.array(z.number()), attention: z.array(z.number()), wallMs: z.array(z.number()) })),
+    'one metric of many runs as curves (per task), for comparing',
+  ),
   'runs/list': call(z.object({ status: RunStatus.optional(), taskSetId: Id.optional() }).strict(), z.array(Run), 'runs, optionally filtered'),
   'runs/get': call(byId, Run, 'one run'),
   'runs/export': call(z.object({ id: Id, format: ExportFormat }).strict(), ExportedFile, "a run's config and metric points as JSON or CSV"),

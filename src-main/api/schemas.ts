@@ -266,5 +266,35 @@ export const ProgressEvent = z.object({
   done: z.number(),
   total: z.number().nullable(),
   message: z.string(),
+  /** runs only */
+  runId: Id.optional(),
+  epoch: z.number().int().optional(),
+  epochs: z.number().int().optional(),
+  etaS: z.number().nullable().optional(),
+  samplesPerS: z.number().optional(),
 });
 export type ProgressEvent = z.infer<typeof ProgressEvent>;
+
+export const ModelKind = z.enum(['bag', 'cnn', 'transformer']);
+
+/** A training request: one run per seed, each trained with the allocation of one solve. */
+export const RunStartInput = SolveParams.extend({
+  taskSetId: Id,
+  /** the policy to solve with now (stored as a solve), unless a stored solve is named */
+  policy: PolicyName.default('lp'),
+  solveId: Id.optional(),
+  epochs: z.number().int().min(1, 'epochs must be at least 1').max(1000).default(5),
+  seeds: z.array(z.number().int().nonnegative()).min(1, 'give at least one seed').max(100).default([1]),
+  model: ModelKind.default('bag'),
+  dim: z.number().int().min(2).max(1024).default(64),
+  hidden: z.number().int().min(1).max(4096).default(64),
+  lr: positive('lr').refine((v) => v <= 1, 'lr must be ≤ 1').default(0.005),
+  vocabSize: z.number().int().min(10).max(1_000_000).default(20_000),
+  /** start from this run's checkpoint (its encoder; heads of same-named tasks) */
+  initFrom: Id.optional(),
+  name: z.string().trim().max(200).optional(),
+  tags: z.array(z.string().trim().min(1).max(100)).max(50).default([]),
+})
+  .strict()
+  .refine((r) => r.model !== 'transformer' || r.dim % 2 === 0, { message: 'the transformer splits dim over 2 attention heads: dim must be even', path: ['dim'] });
+export type RunStartInput = z.input<typeof RunStartInput>;

@@ -3,7 +3,6 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../server';
-import { markInterrupted } from '../store';
 import { LabError } from '../api/errors';
 import type { Dataset, ProgressEvent } from '../api/schemas';
 import { Lab } from '../lab';
@@ -244,7 +243,129 @@ solveOptions(program.command('sweep <taskset>').description('value against atten
     out(table(['budget', 'status', 'value Σ w·π', 'attention', 'shadow price'], sw.points.map((p) => [p.budget, p.status, p.value, p.attention, p.dual])));
   });
 
+/** A run's progress as one bar on standard error. */
+function showRunProgress(l: Lab): () => void {
+  const tty = process.stderr.isTTY;
+  let last = '';
+  const on = (e: ProgressEvent) => {
+    if (e.kind !== 'run') return;
+    const frac = e.total ? e.done / e.total : 0, width = 24;
+    const bar = e.total ? ` [${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] ${Math.floor(frac * 100)}%` : '';
+    const line = `run ${e.runId}: ${e.phase}${bar} ${e.message}`;
+    if (tty) process.stderr.write(`\r\x1b[K${line}`);
+    else if (e.phase !== last) process.stderr.write(`${line}\n`); // a log, not a flood: one line per phase
+    last = e.phase;
+  };
+  l.events.on('progress', on);
+  return () => {
+    l.events.off('progress', on);
+    if (tty) process.stderr.write('\r\x1b[K');
+  };
+}
+
+/** A run's status and its per-task results at its last epoch. */
+async function printRun(runId: number): Promise<void> {
+  const r = await open().call('runs/get', { id: runId });
+  const points = await open().call('runs/metrics', { id: runId });
+  const c = r.config as { model?: string; epochs?: number; policy?: string; tasks?: { name: string; pi: number }[]; initFrom?: number | null };
+  out(`run ${r.id} '${r.name}' — ${r.status}${r.error && r.status !== 'completed' ? `: ${r.error}` : ''}`);
+  out(`${c.model} model, ${c.policy} allocation, seed ${r.seed}, ${c.epochs} epochs${c.initFrom ? `, from run ${c.initFrom}` : ''}; backend ${r.backend ?? '(not started)'}`);
+  const last = points.reduce((m, p) => Math.max(m, p.epoch), -1);
+  if (last < 0) return out('no metrics logged yet');
+  const at = (task: string, metric: string, epoch = last) => points.find((p) => p.epoch === epoch && p.task === task && p.metric === metric)?.value ?? null;
+  const pct = (v: number | null) => (v === null ? null : `${(v * 100).toFixed(1)}%`);
+  const rows = (c.tasks ?? []).map((t) => [t.name, t.pi, at(t.name, 'attention'), pct(at(t.name, 'val.accuracy')), pct(at(t.name, 'test.accuracy')), pct(at(t.name, 'test.f1')), pct(at(t.name, 'test.majority', 0))]);
+  out(`after epoch ${last}:`);
+  out(table(['task', 'π', 'attention (tokens)', 'val acc', 'test acc', 'test macro-F1', 'majority'], rows));
+  const speed = at('', 'samples_per_s');
+  if (speed !== null) out(`${Math.round(speed).toLocaleString('en-US')} samples/s`);
+}
+
+/** Waits for runs in this process, with a progress bar; Ctrl+C leaves them interrupted (resumable). */
+async function follow(runIds: number[]): Promise<void> {
+  const l = open();
+  const stop = showRunProgress(l);
+  const onInt = () => {
+    stop();
+    l.close(); // marks the runs interrupted and kills their trainers
+    lab = undefined;
+    process.stderr.write(`interrupted: \`runs resume ${runIds.join(' ')}\` continues from the last checkpoint\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onInt);
+  try {
+    for (const rid of runIds) {
+      await l.runs.wait(rid);
+      stop();
+      await printRun(rid);
+      const r = await l.call('runs/get', { id: rid });
+      if (r.status !== 'completed') process.exitCode = 1;
+    }
+  } finally {
+    process.off('SIGINT', onInt);
+    stop();
+  }
+}
+
+solveOptions(program.command('run <taskset>').description('train on a task set (by id or name) with the allocation of a policy; one run per seed'))
+  .option('--solve <id>', 'use this stored solve instead of solving now', (v) => id(v))
+  .option('--epochs <n>', 'epochs', num, 5)
+  .option('--seed <n>', 'seed', num, 1)
+  .option('--seeds <list>', 'several seeds, e.g. 1,2,3 (one run each, queued)')
+  .addOption(new Option('--model <kind>', 'encoder').choices(['bag', 'cnn', 'transformer']).default('bag'))
+  .option('--dim <n>', 'embedding dimension', num)
+  .option('--hidden <n>', 'hidden units', num)
+  .option('--lr <rate>', 'learning rate (Adam)', num)
+  .option('--vocab-size <n>', 'vocabulary size', num)
+  .option('--init-from <run>', "start from this run's checkpoint (encoder and same-named heads)", (v) => id(v))
+  .option('--name <name>', 'run name')
+  .option('--tag <tag...>', 'tags')
+  .option('--detach', 'queue and return (serve or the app trains queued runs), instead of training here')
+  .action(async (ref: string, o) => {
+    const seeds = o.seeds ? String(o.seeds).split(',').map((x: string) => num(x.trim())) : [o.seed];
+    const input: Record<string, unknown> = { taskSetId: await taskSetId(ref), ...solveParams(o), epochs: o.epochs, seeds, model: o.model };
+    for (const k of ['dim', 'hidden', 'lr', 'vocabSize', 'initFrom', 'name']) if (o[k] !== undefined) input[k] = o[k];
+    if (o.solve) input.solveId = o.solve;
+    if (o.tag) input.tags = o.tag;
+    const created = await open().call('runs/start', input);
+    if (o.json) {
+      await Promise.all(created.map((r) => open().runs.wait(r.id)));
+      return json(await Promise.all(created.map(async (r) => ({ run: await open().call('runs/get', { id: r.id }), metrics: await open().call('runs/metrics', { id: r.id }) }))));
+    }
+    out(`queued run${created.length > 1 ? 's' : ''} ${created.map((r) => r.id).join(', ')}`);
+    await follow(created.map((r) => r.id));
+  });
+
 const runs = program.command('runs').description('training runs');
+runs
+  .command('show <id>')
+  .description("a run's config, status and per-task results")
+  .option('--json', 'print JSON (the run and its metric points)')
+  .action(async (rid: string, o) => {
+    if (o.json) return json({ run: await open().call('runs/get', { id: id(rid) }), metrics: await open().call('runs/metrics', { id: id(rid) }) });
+    await printRun(id(rid));
+  });
+runs
+  .command('cancel <id>')
+  .description('stop a queued or training run (also one training in another lab process)')
+  .action(async (rid: string) => {
+    const r = await open().call('runs/cancel', { id: id(rid) });
+    out(`run ${r.id} ${r.status}`);
+  });
+runs
+  .command('resume <id>')
+  .description('continue an interrupted, failed or cancelled run from its latest checkpoint, here')
+  .action(async (rid: string) => {
+    await open().call('runs/resume', { id: id(rid) });
+    await follow([id(rid)]);
+  });
+runs
+  .command('delete <id>')
+  .description('delete a stopped run with its metrics and checkpoint files')
+  .action(async (rid: string) => {
+    await open().call('runs/delete', { id: id(rid) });
+    out(`run ${rid} deleted`);
+  });
 runs
   .command('list')
   .description('all runs')
@@ -279,8 +400,7 @@ program
   .option('--renderer <dir>', 'built renderer folder', fileURLToPath(new URL('../../out/renderer', import.meta.url)))
   .action(async (o) => {
     const l = open();
-    const marked = markInterrupted(l.db);
-    if (marked) process.stderr.write(`${marked} run(s) left running by a stopped lab marked interrupted\n`);
+    if (l.interruptedAtStart) process.stderr.write(`${l.interruptedAtStart} run(s) left training by a stopped lab marked interrupted (resumable)\n`);
     const served = await serve({ lab: l, rendererDir: resolve(o.renderer), port: o.port });
     out(`Attention Lab is serving on ${served.url}\nopen that URL in a browser; Ctrl+C stops it`);
     await new Promise<void>((r) => { process.once('SIGINT', r); process.once('SIGTERM', r); });

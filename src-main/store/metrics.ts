@@ -44,6 +44,14 @@ export function appendMetrics(db: Db, runId: number, points: readonly MetricPoin
   }).immediate();
 }
 
+/** Drops a run's points after `epoch` (all of them for −1): a resumed run logs those epochs again. */
+export function deleteMetricsAfter(db: Db, runId: number, epoch: number): void {
+  db.transaction(() => {
+    db.prepare('DELETE FROM metric_points WHERE run_id = ? AND epoch > ?').run(runId, epoch);
+    db.prepare('DELETE FROM metric_series WHERE run_id = ?').run(runId);
+  })();
+}
+
 export function readMetrics(db: Db, runId: number): MetricPoint[] {
   return db
     .prepare<[number], MetricPoint>(

@@ -23,6 +23,7 @@ export interface NewRun {
   config?: Record<string, unknown>;
   seed?: number;
   tags?: string[];
+  environment?: Record<string, unknown>;
 }
 
 export function createRun(db: Db, r: NewRun): Run {
@@ -31,8 +32,8 @@ export function createRun(db: Db, r: NewRun): Run {
   if (r.solveId != null && !db.prepare('SELECT 1 FROM solves WHERE id = ?').get(r.solveId))
     throw new LabError('not_found', `solveId: solve ${r.solveId} does not exist`);
   const id = db
-    .prepare("INSERT INTO runs (task_set_id, solve_id, name, config, status, seed, created_at, tags) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)")
-    .run(r.taskSetId ?? null, r.solveId ?? null, r.name ?? '', JSON.stringify(r.config ?? {}), r.seed ?? 0, now(), JSON.stringify(r.tags ?? []))
+    .prepare("INSERT INTO runs (task_set_id, solve_id, name, config, status, seed, created_at, tags, environment) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)")
+    .run(r.taskSetId ?? null, r.solveId ?? null, r.name ?? '', JSON.stringify(r.config ?? {}), r.seed ?? 0, now(), JSON.stringify(r.tags ?? []), JSON.stringify(r.environment ?? {}))
     .lastInsertRowid;
   return getRun(db, Number(id));
 }
@@ -87,11 +88,30 @@ export function updateRunNotes(db: Db, id: number, patch: { notes?: string; tags
   return getRun(db, id);
 }
 
-/** Runs a killed app left 'running' cannot still be running: mark them so the user can resume them. */
+/**
+ * Runs a killed app left queued or training cannot still be: mark them so the user can
+ * resume them. A run whose owning process (recorded when it started) is still alive —
+ * another door on the same database — is left alone.
+ */
 export function markInterrupted(db: Db): number {
-  const ids = db.prepare("SELECT id FROM runs WHERE status = 'running'").pluck().all() as number[];
-  for (const id of ids) setRunStatus(db, id, 'interrupted', { error: 'the lab stopped while this run was training' });
-  return ids.length;
+  const rows = db.prepare<[], { id: number; environment: string }>("SELECT id, environment FROM runs WHERE status IN ('running', 'queued')").all();
+  let n = 0;
+  for (const r of rows) {
+    const owner = (JSON.parse(r.environment) as { ownerPid?: number }).ownerPid;
+    if (owner !== undefined && owner !== process.pid && alive(owner)) continue;
+    setRunStatus(db, r.id, 'interrupted', { error: 'the lab stopped while this run was queued or training' });
+    n++;
+  }
+  return n;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export function deleteRun(db: Db, id: number): void {

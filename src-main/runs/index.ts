@@ -1,0 +1,284 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { LabError } from '../api/errors';
+import type { ProgressEvent, Run, Solve, TaskSet } from '../api/schemas';
+import * as store from '../store';
+import type { TrainerJob, TrainerMessage, TrainerTask } from './protocol';
+import type { TrainConfig } from '../training/train';
+
+/**
+ * The run queue: starts one trainer process per run (concurrency 1 by default), stores
+ * what each reports (metric points and checkpoints of an epoch in one transaction), and
+ * relays its progress. Cancel kills the trainer; a trainer that dies without finishing
+ * leaves its run `failed` with everything stored so far; close() leaves live runs
+ * `interrupted`, to be resumed from their latest checkpoint.
+ */
+export interface RunConfig extends Omit<TrainConfig, 'seed'> {
+  vocabSize: number;
+  policy: string;
+  solveId: number | null;
+  initFrom: number | null;
+  tasks: TrainerTask[];
+}
+
+interface Live { child: ChildProcess; stderr: string; done: boolean; error: string | null; stopping: 'cancelled' | 'interrupted' | null }
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+/** The trainer entry: the bundled trainer.js beside the built main process, else the source through tsx. */
+function trainerEntry(): { path: string; execArgv: string[] } {
+  const built = join(here, 'trainer.js');
+  if (existsSync(built)) return { path: built, execArgv: [] };
+  return { path: join(here, 'trainer.ts'), execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href] };
+}
+
+export class RunQueue {
+  private readonly queue: number[] = [];
+  private readonly live = new Map<number, Live>();
+  private readonly waiters = new Map<number, ((r: Run) => void)[]>();
+  private closed = false;
+
+  constructor(
+    private readonly db: store.Db,
+    private readonly emit: (e: ProgressEvent) => void,
+    readonly concurrency = 1,
+  ) {}
+
+  /** The trainer process reads the database, so it must be a file. */
+  requireDiskDb(): void {
+    if (this.db.name === ':memory:' || this.db.name === '') throw new LabError('unsupported', 'training needs a database on disk (the trainer process reads it), not :memory:');
+  }
+
+  /** Where a run's checkpoint files live: beside the database, one folder per run. */
+  checkpointDir(runId: number): string {
+    this.requireDiskDb();
+    return join(dirname(this.db.name), 'checkpoints', `run-${runId}`);
+  }
+
+  enqueue(runId: number): void {
+    this.requireDiskDb();
+    this.queue.push(runId);
+    this.report(runId, 'queued', 0, null, `queued (${this.queue.length} waiting)`);
+    this.pump();
+  }
+
+  /** Resolves when the run stops (completed, failed, cancelled or interrupted). */
+  wait(runId: number): Promise<Run> {
+    const run = store.getRun(this.db, runId);
+    if (!this.queue.includes(runId) && !this.live.has(runId)) return Promise.resolve(run);
+    return new Promise((resolve) => this.waiters.set(runId, [...(this.waiters.get(runId) ?? []), resolve]));
+  }
+
+  isActive(runId: number): boolean {
+    return this.queue.includes(runId) || this.live.has(runId);
+  }
+
+  /**
+   * Stops a queued or training run. The status is written first, so the trainer's exit
+   * cannot be read as a crash; a run trained by another process is stopped through the
+   * trainer pid it recorded.
+   */
+  async cancel(runId: number): Promise<Run> {
+    const run = store.getRun(this.db, runId);
+    if (run.status !== 'queued' && run.status !== 'running') throw new LabError('conflict', `run ${runId} is ${run.status}: there is nothing to cancel`);
+    const q = this.queue.indexOf(runId);
+    if (q >= 0) this.queue.splice(q, 1);
+    store.setRunStatus(this.db, runId, 'cancelled', { error: 'cancelled by the user' });
+    const l = this.live.get(runId);
+    if (l) {
+      l.stopping = 'cancelled';
+      await this.kill(l);
+    } else {
+      const pid = run.environment.trainerPid;
+      if (typeof pid === 'number') try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+    if (q >= 0) this.settle(runId);
+    return store.getRun(this.db, runId);
+  }
+
+  /** Queues a stopped run again; its trainer continues from the latest checkpoint (epochs carry on). */
+  resume(runId: number): Run {
+    const run = store.getRun(this.db, runId);
+    if (!['interrupted', 'failed', 'cancelled'].includes(run.status))
+      throw new LabError('conflict', `run ${runId} is ${run.status}: only an interrupted, failed or cancelled run can resume`);
+    const ckpt = store.getCheckpoint(this.db, runId, 'latest');
+    // Points past the checkpoint cannot exist (both are stored in one transaction); without one, start over.
+    store.deleteMetricsAfter(this.db, runId, ckpt ? ckpt.epoch : -1);
+    store.setRunStatus(this.db, runId, 'queued');
+    this.enqueue(runId);
+    return store.getRun(this.db, runId);
+  }
+
+  /** Kills every trainer; queued and training runs become `interrupted` (resumable). Synchronous: the database closes next. */
+  close(): void {
+    this.closed = true;
+    for (const id of this.queue.splice(0)) store.setRunStatus(this.db, id, 'interrupted', { error: 'the lab closed before this run started' });
+    for (const [id, l] of this.live) {
+      l.stopping = 'interrupted';
+      store.setRunStatus(this.db, id, 'interrupted', { error: 'the lab closed while this run was training' });
+      l.child.kill('SIGKILL');
+    }
+  }
+
+  private kill(l: Live): Promise<void> {
+    return new Promise((resolve) => {
+      if (l.child.exitCode !== null || l.child.signalCode !== null) return resolve();
+      l.child.once('close', () => resolve());
+      l.child.kill('SIGKILL'); // nothing to flush: the trainer writes nothing but renamed-into-place checkpoints
+    });
+  }
+
+  private pump(): void {
+    while (!this.closed && this.live.size < this.concurrency && this.queue.length) this.start(this.queue.shift()!);
+  }
+
+  private start(runId: number): void {
+    const run = store.getRun(this.db, runId);
+    const config = run.config as unknown as RunConfig;
+    const ckpt = store.getCheckpoint(this.db, runId, 'latest');
+    const init = config.initFrom != null && !ckpt ? initCheckpoint(this.db, config.initFrom) : undefined;
+    const job: TrainerJob = {
+      dbPath: this.db.name, runId, tasks: config.tasks, checkpointDir: this.checkpointDir(runId),
+      config: { model: config.model, dim: config.dim, hidden: config.hidden, lr: config.lr, batchSize: config.batchSize, epochs: config.epochs, seed: run.seed, vocabSize: config.vocabSize },
+      resume: ckpt?.path, initFrom: init,
+    };
+    const entry = trainerEntry();
+    const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+    const l: Live = { child, stderr: '', done: false, error: null, stopping: null };
+    this.live.set(runId, l);
+    store.setRunStatus(this.db, runId, 'running', { environment: { ...run.environment, ownerPid: process.pid, trainerPid: child.pid } });
+    this.report(runId, ckpt ? `resuming after epoch ${ckpt.epoch}` : 'starting', 0, null, 'starting the trainer');
+    child.stderr!.on('data', (d: Buffer) => (l.stderr = (l.stderr + d.toString()).slice(-4000)));
+    child.on('message', (m: TrainerMessage) => this.onMessage(runId, l, m));
+    // 'close', not 'exit': it comes after the last IPC message is read, so no report is lost
+    child.on('close', (code, signal) => this.onExit(runId, l, code, signal));
+    child.send(job);
+  }
+
+  private onMessage(runId: number, l: Live, m: TrainerMessage): void {
+    if (l.stopping) return; // cancelled or closing: the run's record is final
+    try {
+      if (m.type === 'started') {
+        const run = store.getRun(this.db, runId);
+        store.setRunStatus(this.db, runId, 'running', { backend: m.backend.name, environment: { ...run.environment, backend: m.backend } });
+      } else if (m.type === 'progress') {
+        const p = m.progress;
+        const eta = p.etaS === null ? '' : `, ETA ${formatSeconds(p.etaS)}`;
+        this.report(runId, `epoch ${p.epoch}/${p.epochs}`, p.stepInEpoch, p.stepsInEpoch, `${Math.round(p.samplesPerS).toLocaleString('en-US')} samples/s${eta}`, { epoch: p.epoch, epochs: p.epochs, etaS: p.etaS, samplesPerS: p.samplesPerS });
+      } else if (m.type === 'epoch') {
+        this.db.transaction(() => {
+          store.appendMetrics(this.db, runId, m.report.points);
+          for (const c of m.report.checkpoints) store.saveCheckpoint(this.db, { runId, epoch: m.report.epoch, ...c });
+        })();
+        const acc = m.report.points.find((p) => p.task === '' && p.metric === 'val.accuracy');
+        this.report(runId, `epoch ${m.report.epoch} done`, 1, 1, acc ? `validation accuracy ${(acc.value * 100).toFixed(1)}%` : 'evaluated', { epoch: m.report.epoch });
+      } else if (m.type === 'done') l.done = true;
+      else if (m.type === 'failed') l.error = m.error;
+    } catch (e) {
+      // A report that cannot be stored (the run was deleted, say) stops the trainer rather than training on unseen.
+      l.error = `storing the trainer's report failed: ${(e as Error).message}`;
+      void this.kill(l);
+    }
+  }
+
+  private onExit(runId: number, l: Live, code: number | null, signal: NodeJS.Signals | null): void {
+    this.live.delete(runId);
+    try {
+      const status = store.getRun(this.db, runId).status;
+      if (l.stopping || status === 'cancelled') { /* status written by cancel() or close() */ }
+      else if (l.done && !l.error) store.setRunStatus(this.db, runId, 'completed');
+      else {
+        const how = l.error ?? `the trainer ${signal ? `was killed (${signal})` : `exited with code ${code}`}${l.stderr.trim() ? `: ${l.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
+        store.setRunStatus(this.db, runId, 'failed', { error: how });
+      }
+      const run = store.getRun(this.db, runId);
+      this.report(runId, run.status, 1, 1, run.error ?? run.status);
+    } catch {
+      /* the run was deleted meanwhile: nothing left to mark */
+    }
+    this.settle(runId);
+    this.pump();
+  }
+
+  private settle(runId: number): void {
+    let run: Run | undefined;
+    try { run = store.getRun(this.db, runId); } catch { /* deleted */ }
+    for (const w of this.waiters.get(runId) ?? []) w(run!);
+    this.waiters.delete(runId);
+  }
+
+  private report(runId: number, phase: string, done: number, total: number | null, message: string, extra: Partial<ProgressEvent> = {}): void {
+    this.emit({ job: `run-${runId}`, kind: 'run', runId, phase, done, total, message, ...extra });
+  }
+
+  /** Deletes a stopped run with its checkpoint files. */
+  delete(runId: number): void {
+    if (this.isActive(runId)) throw new LabError('conflict', `run ${runId} is ${store.getRun(this.db, runId).status}: cancel it first`);
+    store.deleteRun(this.db, runId);
+    if (this.db.name !== ':memory:') rmSync(this.checkpointDir(runId), { recursive: true, force: true });
+  }
+}
+
+/** The checkpoint another run's encoder starts from: its best, else its latest. */
+export function initCheckpoint(db: store.Db, runId: number): string {
+  const c = store.getCheckpoint(db, runId, 'best') ?? store.getCheckpoint(db, runId, 'latest');
+  if (!c) throw new LabError('invalid_input', `initFrom: run ${runId} has no checkpoint yet (it has not finished an epoch)`);
+  if (!existsSync(c.path)) throw new LabError('not_found', `initFrom: run ${runId}'s checkpoint file ${c.path} is missing`);
+  return c.path;
+}
+
+export function formatSeconds(s: number): string {
+  if (s < 60) return `${Math.round(s)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+}
+
+export interface RunRequest {
+  model: RunConfig['model']; dim: number; hidden: number; lr: number; batchSize: number; epochs: number; vocabSize: number;
+  seeds: number[]; initFrom?: number; name?: string; tags: string[];
+}
+
+/** A task without data cannot train: said before anything is solved or stored. */
+export function checkTrainable(set: TaskSet): void {
+  const noData = set.tasks.filter((t) => t.datasetId === null).map((t) => t.name);
+  if (noData.length) throw new LabError('invalid_input', `task set '${set.name}': ${noData.map((n) => `'${n}'`).join(', ')} ${noData.length > 1 ? 'have' : 'has'} no data set, so ${noData.length > 1 ? 'they' : 'it'} cannot be trained`);
+}
+
+/**
+ * Checks a training request against the task set and its solve, then creates one queued
+ * run per seed. Everything that can be wrong with the request fails here, before any
+ * run exists: tasks without data, an empty allocation, an incompatible init-from run.
+ */
+export function createRuns(db: store.Db, set: TaskSet, solve: Solve, req: RunRequest): Run[] {
+  checkTrainable(set);
+  if (solve.status !== 'optimal' && solve.status !== 'feasible') throw new LabError('infeasible', `solve ${solve.id} is ${solve.status}${solve.explanation ? `: ${solve.explanation}` : ''}`);
+  const pi = new Map(solve.tasks.map((name, i) => [name, solve.pi[i]]));
+  const tasks: TrainerTask[] = set.tasks.map((t) => {
+    const p = pi.get(t.name);
+    if (p === undefined) throw new LabError('conflict', `solve ${solve.id} has no share for task '${t.name}': the task set changed since; solve again`);
+    return { name: t.name, datasetId: t.datasetId!, pi: p, weight: t.weight };
+  });
+  if (tasks.every((t) => t.pi <= 0)) throw new LabError('invalid_input', `empty allocation: the ${solve.policy} solve gives every task π = 0, so a run would train nothing (raise the budget or the floors)`);
+  if (req.initFrom !== undefined) {
+    const from = store.getRun(db, req.initFrom);
+    const c = from.config as Partial<RunConfig>;
+    if (c.model !== req.model || c.dim !== req.dim || c.hidden !== req.hidden)
+      throw new LabError('invalid_input', `initFrom: run ${from.id} trained a ${c.model ?? '?'} encoder (dim ${c.dim ?? '?'}, hidden ${c.hidden ?? '?'}); this run asks for ${req.model} (dim ${req.dim}, hidden ${req.hidden})`);
+    initCheckpoint(db, from.id);
+  }
+  const { seeds, name, tags, initFrom, ...train } = req;
+  const config: Omit<RunConfig, 'seed'> = { ...train, policy: solve.policy, solveId: solve.id, initFrom: initFrom ?? null, tasks };
+  return db.transaction(() =>
+    seeds.map((seed) =>
+      store.createRun(db, {
+        taskSetId: set.id, solveId: solve.id, seed, tags, config: config as unknown as Record<string, unknown>,
+        name: `${name || `${set.name} · ${solve.policy} · ${req.model}`}${seeds.length > 1 || !name ? ` · seed ${seed}` : ''}`,
+        environment: { ownerPid: process.pid },
+      }),
+    ),
+  )();
+}

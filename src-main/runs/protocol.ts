@@ -1,0 +1,24 @@
+import type { BackendInfo } from '../training/backend';
+import type { EpochReport, TrainConfig, TrainProgress, TrainResult } from '../training/train';
+
+/**
+ * What a run's parent and its trainer process say to each other. The trainer reads the
+ * database but never writes it: the parent stores what the trainer reports, so the
+ * database has one writer and a killed trainer cannot leave a half-written transaction.
+ */
+export interface TrainerTask { name: string; datasetId: number; pi: number; weight: number }
+export interface TrainerJob {
+  dbPath: string;
+  runId: number;
+  tasks: TrainerTask[];
+  config: TrainConfig & { vocabSize: number };
+  checkpointDir: string;
+  resume?: string;
+  initFrom?: string;
+}
+export type TrainerMessage =
+  | { type: 'started'; backend: BackendInfo }
+  | { type: 'progress'; progress: TrainProgress }
+  | { type: 'epoch'; report: EpochReport }
+  | { type: 'done'; result: TrainResult }
+  | { type: 'failed'; error: string };

@@ -1,0 +1,31 @@
+import { loadTrainingData } from '../training/data';
+import { initBackend } from '../training/backend';
+import { train } from '../training/train';
+import { openDb } from '../store';
+import type { TrainerJob, TrainerMessage } from './protocol';
+
+/**
+ * The trainer process: trains one run, reporting to its parent over IPC, then exits.
+ * The parent kills it to cancel; nothing here needs to clean up, since a checkpoint is
+ * renamed into place whole and every stored metric was stored by the parent.
+ */
+process.on('SIGINT', () => {}); // Ctrl+C in a terminal reaches the whole group: the parent decides what stops
+const send = (m: TrainerMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
+
+process.once('message', async (job: TrainerJob) => {
+  try {
+    const backend = await initBackend();
+    await send({ type: 'started', backend });
+    const db = openDb(job.dbPath, { readonly: true });
+    const data = loadTrainingData(db, job.tasks, job.config.vocabSize);
+    db.close();
+    const result = await train(data, job.tasks, job.config, { checkpointDir: job.checkpointDir, resume: job.resume, initFrom: job.initFrom }, {
+      progress: (progress) => void send({ type: 'progress', progress }),
+      epoch: (report) => void send({ type: 'epoch', report }),
+    });
+    await send({ type: 'done', result });
+  } catch (e) {
+    await send({ type: 'failed', error: (e as Error).message });
+  }
+  process.disconnect();
+});
