@@ -4,7 +4,7 @@ import * as datasets from './datasets';
 import { type CallInput, type CallName, type CallOutput, type Handlers, api, isCallName } from './api/contract';
 import { LabError, fromZod } from './api/errors';
 import type { Allocation, PolicyName, ProgressEvent, Solve, SolveParamsParsed } from './api/schemas';
-import { RunQueue, checkTrainable, createRuns } from './runs';
+import { RunQueue, checkTrainable, createRuns, profileInProcess } from './runs';
 import { POLICIES, problemFromTaskSet, solveAllocation, sweep, type Problem } from './solver';
 import * as store from './store';
 
@@ -80,6 +80,12 @@ function makeHandlers(db: store.Db, runs: RunQueue, job: (kind: ProgressEvent['k
     },
     'taskSets/list': () => store.listTaskSets(db),
     'taskSets/get': ({ id }) => store.getTaskSet(db, id),
+    'taskSets/profile': async ({ id, model, batchSize, batches }) => {
+      const set = store.getTaskSet(db, id);
+      const { secondsPerPass } = await profileInProcess(db, set, { model, batchSize, batches, dim: 64, hidden: 64, seed: 1, vocabSize: 20_000 }, job('profile'));
+      const costs = set.tasks.map((t, i) => ({ taskId: t.id, attentionCost: datasets.getDataset(db, t.datasetId!).stats.trainTokens, timeCost: secondsPerPass[i] }));
+      return store.setMeasuredCosts(db, id, costs);
+    },
     'taskSets/delete': ({ id }) => (store.deleteTaskSet(db, id), { ok: true as const }),
     'solve/policies': () => Object.entries(POLICIES).map(([name, rule]) => ({ name: name as PolicyName, rule })),
     'solve/run': ({ taskSetId, ...params }) => solve(taskSetId, params),
@@ -87,8 +93,8 @@ function makeHandlers(db: store.Db, runs: RunQueue, job: (kind: ProgressEvent['k
     'solve/list': ({ taskSetId }) => (store.getTaskSet(db, taskSetId), store.listSolves(db, taskSetId).map(toSolve)),
     'solve/sweep': async ({ taskSetId, points, ...params }) => sweep(problemFromTaskSet(store.getTaskSet(db, taskSetId), params), params, points),
     'runs/start': async ({ taskSetId, solveId, epochs, seeds, model, dim, hidden, lr, vocabSize, initFrom, name, tags, ...params }) => {
-      const set = store.getTaskSet(db, taskSetId);
       runs.requireDiskDb();
+      const set = store.getTaskSet(db, taskSetId);
       checkTrainable(set); // before solving: a solve is stored
 
       let s: Solve;

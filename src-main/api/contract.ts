@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BuiltinInfo, MetricPoint, RunStartInput, Dataset, DatasetSummary, ImportInput, Split, DbInfo, ExportedFile, ExportFormat, Id, PolicyName, Run, RunStatus, Solve, SolveParams, Sweep, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
+import { BuiltinInfo, MetricPoint, ModelKind, RunStartInput, Dataset, DatasetSummary, ImportInput, Split, DbInfo, ExportedFile, ExportFormat, Id, PolicyName, Run, RunStatus, Solve, SolveParams, Sweep, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
 
 /**
  * THE contract: every call any door (Electron IPC, serve mode, CLI, tests) can make,
@@ -26,6 +26,11 @@ export const api = {
   'taskSets/create': call(TaskSetInput, TaskSet, 'store a new task set (tasks with a, t, w, floor, cap) and its budget'),
   'taskSets/list': call(none, z.array(TaskSetSummary), 'all task sets with their task counts'),
   'taskSets/get': call(byId, TaskSet, 'one task set with its tasks'),
+  'taskSets/profile': call(
+    z.object({ id: Id, model: ModelKind.default('bag'), batchSize: z.number().int().min(1).max(4096).default(32), batches: z.number().int().min(1).max(1000).default(8) }).strict(),
+    TaskSet,
+    "measure each task's costs: a_i = training tokens, t_i = seconds per full training pass on the active backend (timed sample of steps); both stored, marked measured",
+  ),
   'taskSets/delete': call(byId, z.object({ ok: z.literal(true) }), 'delete a task set, its tasks and solves'),
   'solve/policies': call(none, z.array(z.object({ name: PolicyName, rule: z.string() })), 'the allocation policies and their rules'),
   'solve/run': call(SolveParams.extend({ taskSetId: Id }), Solve, 'solve a task set with a policy and store the solve'),

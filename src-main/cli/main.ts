@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../server';
 import { LabError } from '../api/errors';
-import type { Dataset, ProgressEvent } from '../api/schemas';
+import type { Dataset, ProgressEvent, TaskSet } from '../api/schemas';
 import { Lab } from '../lab';
 import { defaultDbPath } from '../store/db';
 import { readJsonFile } from './files';
@@ -26,6 +26,12 @@ const json = (v: unknown): void => out(JSON.stringify(v, null, 2));
 const id = (s: string) => {
   const n = Number(s);
   if (!Number.isInteger(n) || n <= 0) throw new LabError('invalid_input', `'${s}' is not an id (a positive whole number)`);
+  return n;
+};
+
+const num = (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || Number.isNaN(n)) throw new LabError('invalid_input', `'${v}' is not a number`);
   return n;
 };
 
@@ -155,16 +161,36 @@ taskSet
     if (!sets.length) return out('no task sets yet: create one with `task-set create FILE.json`');
     out(table(['id', 'name', 'tasks', 'budget', 'time budget', 'total attention'], sets.map((s) => [s.id, s.name, s.taskCount, s.budget, s.timeBudget, s.totalAttention])));
   });
+/** A task set's tasks; measured costs carry a mark. */
+function printTaskSet(s: TaskSet): void {
+  out(`task set ${s.id} '${s.name}'  budget A = ${s.budget}${s.timeBudget ? `  time budget = ${s.timeBudget} s` : ''}`);
+  if (s.description) out(s.description);
+  const m = (v: number, measured: boolean) => `${fmt(v)}${measured ? ' *' : ''}`;
+  out(table(['task', 'a', 't (s)', 'w', 'floor', 'cap', 'n', 'data set'], s.tasks.map((t) => [t.name, m(t.attentionCost, t.attentionMeasured), m(t.timeCost, t.timeMeasured), t.weight, t.floor, t.cap, t.examples, t.datasetName])));
+  if (s.tasks.some((t) => t.attentionMeasured || t.timeMeasured)) out('* measured (a: training tokens; t: seconds per full training pass, see `task-set profile`)');
+}
 taskSet
   .command('show <id>')
-  .description('one task set with its tasks')
+  .description('one task set (by id or name) with its tasks')
   .option('--json', 'print JSON')
-  .action(async (sid: string, o) => {
-    const s = await open().call('taskSets/get', { id: id(sid) });
+  .action(async (ref: string, o) => {
+    const s = await open().call('taskSets/get', { id: await taskSetId(ref) });
     if (o.json) return json(s);
-    out(`task set ${s.id} '${s.name}'  budget A = ${s.budget}${s.timeBudget ? `  time budget = ${s.timeBudget} s` : ''}`);
-    if (s.description) out(s.description);
-    out(table(['task', 'a', 't', 'w', 'floor', 'cap', 'n', 'data set'], s.tasks.map((t) => [t.name, t.attentionCost, t.timeCost, t.weight, t.floor, t.cap, t.examples, t.datasetName])));
+    printTaskSet(s);
+  });
+taskSet
+  .command('profile <id>')
+  .description("measure a task set's costs: a_i = training tokens, t_i = seconds per full pass on this machine's backend")
+  .addOption(new Option('--model <kind>', 'encoder to time').choices(['bag', 'cnn', 'transformer']).default('bag'))
+  .option('--batch-size <B>', 'examples per batch', num, 32)
+  .option('--batches <k>', 'timed batches per task', num, 8)
+  .option('--json', 'print JSON')
+  .action(async (ref: string, o) => {
+    const stop = showProgress(open());
+    const s = await open().call('taskSets/profile', { id: await taskSetId(ref), model: o.model, batchSize: o.batchSize, batches: o.batches });
+    stop();
+    if (o.json) return json(s);
+    printTaskSet(s);
   });
 
 /** A task set named by id or by name. */
@@ -175,11 +201,6 @@ async function taskSetId(ref: string): Promise<number> {
   return match.id;
 }
 
-const num = (v: string) => {
-  const n = Number(v);
-  if (v.trim() === '' || Number.isNaN(n)) throw new LabError('invalid_input', `'${v}' is not a number`);
-  return n;
-};
 /** Options every solving command shares; returns the SolveParams they spell. */
 function solveOptions(c: Command): Command {
   return c

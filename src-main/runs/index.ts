@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LabError } from '../api/errors';
 import type { ProgressEvent, Run, Solve, TaskSet } from '../api/schemas';
 import * as store from '../store';
-import type { TrainerJob, TrainerMessage, TrainerTask } from './protocol';
+import type { ProfileJob, TrainerJob, TrainerMessage, TrainerTask } from './protocol';
 import type { TrainConfig } from '../training/train';
 
 /**
@@ -142,7 +142,7 @@ export class RunQueue {
     const ckpt = store.getCheckpoint(this.db, runId, 'latest');
     const init = config.initFrom != null && !ckpt ? initCheckpoint(this.db, config.initFrom) : undefined;
     const job: TrainerJob = {
-      dbPath: this.db.name, runId, tasks: config.tasks, checkpointDir: this.checkpointDir(runId),
+      kind: 'train', dbPath: this.db.name, runId, tasks: config.tasks, checkpointDir: this.checkpointDir(runId),
       config: { model: config.model, dim: config.dim, hidden: config.hidden, lr: config.lr, batchSize: config.batchSize, epochs: config.epochs, seed: run.seed, vocabSize: config.vocabSize },
       resume: ckpt?.path, initFrom: init,
     };
@@ -177,6 +177,7 @@ export class RunQueue {
         const acc = m.report.points.find((p) => p.task === '' && p.metric === 'val.accuracy');
         this.report(runId, `epoch ${m.report.epoch} done`, 1, 1, acc ? `validation accuracy ${(acc.value * 100).toFixed(1)}%` : 'evaluated', { epoch: m.report.epoch });
       } else if (m.type === 'done') l.done = true;
+      else if (m.type === 'profiled' || m.type === 'profiling') return;
       else if (m.type === 'failed') l.error = m.error;
     } catch (e) {
       // A report that cannot be stored (the run was deleted, say) stops the trainer rather than training on unseen.
@@ -281,4 +282,34 @@ export function createRuns(db: store.Db, set: TaskSet, solve: Solve, req: RunReq
       }),
     ),
   )();
+}
+
+/**
+ * Measures t_i for every task of a set in a trainer process (the lab stays responsive),
+ * and returns seconds per full pass per task, in the set's order.
+ */
+export function profileInProcess(
+  db: store.Db, set: TaskSet, config: ProfileJob['config'],
+  report: (phase: string, done: number, total: number | null, message: string) => void,
+): Promise<{ secondsPerPass: number[]; backend: string }> {
+  if (db.name === ':memory:' || db.name === '') throw new LabError('unsupported', 'profiling needs a database on disk (the trainer process reads it), not :memory:');
+  checkTrainable(set);
+  const entry = trainerEntry();
+  const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+  let stderr = '', backend = '', result: number[] | null = null, error: string | null = null;
+  report('starting', 0, set.tasks.length, 'starting the trainer');
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  child.on('message', (m: TrainerMessage) => {
+    if (m.type === 'started') backend = m.backend.name;
+    else if (m.type === 'profiling') report('timing', m.done, m.total, `timed ${m.done} of ${m.total} task(s) on ${backend}`);
+    else if (m.type === 'profiled') result = m.secondsPerPass;
+    else if (m.type === 'failed') error = m.error;
+  });
+  child.send({ kind: 'profile', dbPath: db.name, tasks: set.tasks.map((t) => ({ name: t.name, datasetId: t.datasetId! })), config } satisfies ProfileJob);
+  return new Promise((resolve, reject) =>
+    child.on('close', (code, signal) => {
+      if (result) return resolve({ secondsPerPass: result, backend });
+      reject(new LabError('internal', `profiling failed: ${error ?? `the trainer ${signal ? `was killed (${signal})` : `exited with code ${code}`}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`}`));
+    }),
+  );
 }

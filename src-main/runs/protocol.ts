@@ -1,4 +1,5 @@
 import type { BackendInfo } from '../training/backend';
+import type { ProfileConfig } from '../training/profile';
 import type { EpochReport, TrainConfig, TrainProgress, TrainResult } from '../training/train';
 
 /**
@@ -8,6 +9,7 @@ import type { EpochReport, TrainConfig, TrainProgress, TrainResult } from '../tr
  */
 export interface TrainerTask { name: string; datasetId: number; pi: number; weight: number }
 export interface TrainerJob {
+  kind: 'train';
   dbPath: string;
   runId: number;
   tasks: TrainerTask[];
@@ -16,7 +18,12 @@ export interface TrainerJob {
   resume?: string;
   initFrom?: string;
 }
+/** Profiling measures t_i in the same kind of process, so the lab never blocks while it times steps. */
+export interface ProfileJob { kind: 'profile'; dbPath: string; tasks: { name: string; datasetId: number }[]; config: ProfileConfig & { vocabSize: number } }
+
 export type TrainerMessage =
+  | { type: 'profiled'; secondsPerPass: number[]; secondsPerBatch: number[] }
+  | { type: 'profiling'; done: number; total: number }
   | { type: 'started'; backend: BackendInfo }
   | { type: 'progress'; progress: TrainProgress }
   | { type: 'epoch'; report: EpochReport }

@@ -2,7 +2,8 @@ import { loadTrainingData } from '../training/data';
 import { initBackend } from '../training/backend';
 import { train } from '../training/train';
 import { openDb } from '../store';
-import type { TrainerJob, TrainerMessage } from './protocol';
+import { profileTasks } from '../training/profile';
+import type { ProfileJob, TrainerJob, TrainerMessage } from './protocol';
 
 /**
  * The trainer process: trains one run, reporting to its parent over IPC, then exits.
@@ -12,13 +13,18 @@ import type { TrainerJob, TrainerMessage } from './protocol';
 process.on('SIGINT', () => {}); // Ctrl+C in a terminal reaches the whole group: the parent decides what stops
 const send = (m: TrainerMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
 
-process.once('message', async (job: TrainerJob) => {
+process.once('message', async (job: TrainerJob | ProfileJob) => {
   try {
     const backend = await initBackend();
     await send({ type: 'started', backend });
     const db = openDb(job.dbPath, { readonly: true });
     const data = loadTrainingData(db, job.tasks, job.config.vocabSize);
     db.close();
+    if (job.kind === 'profile') {
+      const r = profileTasks(data, job.config, (done, total) => void send({ type: 'profiling', done, total }));
+      await send({ type: 'profiled', ...r });
+      return process.disconnect();
+    }
     const result = await train(data, job.tasks, job.config, { checkpointDir: job.checkpointDir, resume: job.resume, initFrom: job.initFrom }, {
       progress: (progress) => void send({ type: 'progress', progress }),
       epoch: (report) => void send({ type: 'epoch', report }),

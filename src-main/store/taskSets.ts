@@ -85,3 +85,14 @@ export function deleteTaskSet(db: Db, id: number): void {
   if (db.prepare('DELETE FROM task_sets WHERE id = ?').run(id).changes === 0)
     throw new LabError('not_found', `task set ${id} does not exist`);
 }
+
+/** Stores measured costs (a_i, t_i) on a set's tasks, marked measured, in one transaction. */
+export function setMeasuredCosts(db: Db, taskSetId: number, costs: { taskId: number; attentionCost: number; timeCost: number }[]): TaskSet {
+  db.transaction(() => {
+    const update = db.prepare('UPDATE tasks SET attention_cost = ?, attention_measured = 1, time_cost = ?, time_measured = 1 WHERE id = ? AND task_set_id = ?');
+    for (const c of costs)
+      if (update.run(c.attentionCost, c.timeCost, c.taskId, taskSetId).changes === 0) throw new LabError('not_found', `task ${c.taskId} is not in task set ${taskSetId}`);
+    db.prepare('UPDATE task_sets SET updated_at = ? WHERE id = ?').run(now(), taskSetId);
+  })();
+  return getTaskSet(db, taskSetId);
+}

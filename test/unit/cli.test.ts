@@ -1,26 +1,12 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { TaskSetInput } from '../../src-main/api/schemas';
 import * as store from '../../src-main/store';
+import { cli } from './helpers/cli';
 import { tmpDir } from './helpers/tmp';
 
 const root = join(__dirname, '../..');
-const exec = promisify(execFile);
-
-/** Runs the real `attention-lab` bin; resolves with exit code and output instead of throwing. */
-export async function cli(args: string[], env: Record<string, string> = {}) {
-  try {
-    const r = await exec(process.execPath, [join(root, 'bin/attention-lab.mjs'), ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
-
 describe('CLI', () => {
   const dir = tmpDir();
 
@@ -61,7 +47,7 @@ describe('CLI', () => {
       { epoch: 2, step: 20, task: 'a, "quoted"', metric: 'val_accuracy', value: 0.75, attention: 200, wallMs: 24 },
     ]);
     db.close();
-    expect((await cli(['--db', path, 'runs', 'list'])).stdout).toMatch(/1\s+first\s+queued\s+3/);
+    expect((await cli(['--db', path, 'runs', 'list'])).stdout).toMatch(/1\s+first\s+interrupted\s+3/);
     const csv = await cli(['--db', path, 'export', 'run', '1', '--format', 'csv']);
     expect(csv.stdout.split('\n')).toEqual([
       'run_id,epoch,step,task,metric,value,attention,wall_ms',

@@ -7,7 +7,7 @@ import { passages, emailText } from '../../src-main/datasets/builtins';
 import { stratifiedSplit } from '../../src-main/datasets/split';
 import { tokens } from '../../src-main/datasets/tokenise';
 import * as store from '../../src-main/store';
-import { cli } from './cli.test';
+import { cli } from './helpers/cli';
 import { tmpDir } from './helpers/tmp';
 
 const csv = (rows: string[][]) => rows.map((r) => r.join(',')).join('\n') + '\n';

@@ -5,7 +5,7 @@ import { Lab } from '../../src-main/lab';
 import { solveDirect, solveLp } from '../../src-main/solver/glpk';
 import { type Problem, solveAllocation, sweep } from '../../src-main/solver';
 import { readJsonFile } from '../../src-main/cli/files';
-import { cli } from './cli.test';
+import { cli } from './helpers/cli';
 import { tmpDir } from './helpers/tmp';
 
 const solve = (p: Problem, params: Params) => solveAllocation(p, SolveParams.parse(params));

@@ -1,0 +1,190 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ProgressEvent, Run } from '../../src-main/api/schemas';
+import { Lab } from '../../src-main/lab';
+import * as store from '../../src-main/store';
+import { toyCsv } from './helpers/toy';
+
+/** Runs trained by real trainer processes, through the same calls every door makes. */
+const labs: Lab[] = [];
+afterEach(() => {
+  for (const l of labs.splice(0)) l.close();
+});
+
+async function labWithToy(rows = 400): Promise<{ lab: Lab; dir: string; taskSetId: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'attention-lab-runs-'));
+  const lab = new Lab(join(dir, 'lab.db'));
+  labs.push(lab);
+  await lab.call('datasets/import', { filename: 'toy.csv', content: toyCsv(rows) });
+  const set = await lab.call('taskSets/create', { name: 'toy', budget: 1e9, tasks: [{ name: 'toy', dataset: 'toy' }] });
+  return { lab, dir, taskSetId: set.id };
+}
+
+/** Resolves with the first progress event that matches. */
+const event = (lab: Lab, match: (e: ProgressEvent) => boolean) =>
+  new Promise<ProgressEvent>((resolve) => {
+    const on = (e: ProgressEvent) => {
+      if (!match(e)) return;
+      lab.events.off('progress', on);
+      resolve(e);
+    };
+    lab.events.on('progress', on);
+  });
+const epochs = (lab: Lab, id: number) => lab.call('runs/metrics', { id }).then((ps) => [...new Set(ps.map((p) => p.epoch))]);
+const noWall = (ps: { epoch: number; task: string; metric: string; value: number }[]) => ps.filter((p) => p.metric !== 'samples_per_s').map((p) => `${p.epoch}/${p.task}/${p.metric}=${p.value}`);
+
+describe('training runs', () => {
+  it('the built-in spam task reaches ≥ 97% test accuracy within 5 epochs on the CPU backend', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'attention-lab-runs-'));
+    const lab = new Lab(join(dir, 'lab.db'));
+    labs.push(lab);
+    const set = await lab.call('taskSets/create', { name: 'spam', budget: 1e9, tasks: [{ name: 'spam', dataset: 'spam' }] });
+    const seen: ProgressEvent[] = [];
+    lab.events.on('progress', (e: ProgressEvent) => e.kind === 'run' && seen.push(e));
+    const [run] = await lab.call('runs/start', { taskSetId: set.id, epochs: 5 });
+    const done = await lab.runs.wait(run.id);
+    expect(done.status).toBe('completed');
+    expect(done.backend).toMatch(/cpu/);
+    expect((done.environment.backend as { versions: Record<string, string> }).versions['tfjs-core']).toBe('4.22.0');
+    const points = await lab.call('runs/metrics', { id: run.id });
+    const acc = points.find((p) => p.epoch === 5 && p.task === 'spam' && p.metric === 'test.accuracy')!.value;
+    expect(acc).toBeGreaterThanOrEqual(0.97);
+    expect(seen.some((e) => e.runId === run.id && e.phase === 'epoch 3/5' && typeof e.etaS === 'number' && e.samplesPerS! > 0)).toBe(true);
+    expect(existsSync(join(dir, 'checkpoints', `run-${run.id}`, 'best.ckpt'))).toBe(true);
+  }, 120_000);
+
+  it('a run over the built-in mix (resources/) trains every task above its majority-class baseline', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'attention-lab-runs-'));
+    const lab = new Lab(join(dir, 'lab.db'));
+    labs.push(lab);
+    const set = await lab.call('taskSets/create', JSON.parse(readFileSync('resources/builtin-mix.taskset.json', 'utf8')));
+    const [run] = await lab.call('runs/start', { taskSetId: set.id, epochs: 2 });
+    expect((await lab.runs.wait(run.id)).status).toBe('completed');
+    const points = await lab.call('runs/metrics', { id: run.id });
+    const at = (task: string, metric: string, epoch: number) => points.find((p) => p.epoch === epoch && p.task === task && p.metric === metric)!.value;
+    for (const t of set.tasks) expect(at(t.name, 'test.accuracy', 2), t.name).toBeGreaterThan(at(t.name, 'test.majority', 0) + 0.05);
+  }, 120_000);
+
+  it('profiling measures a_i (training tokens) and t_i (seconds per pass) and marks both measured', async () => {
+    const { lab, taskSetId } = await labWithToy();
+    const profiled = await lab.call('taskSets/profile', { id: taskSetId, batches: 2 });
+    const [t] = profiled.tasks;
+    expect(t.attentionMeasured && t.timeMeasured).toBe(true);
+    expect(t.attentionCost).toBe((await lab.call('datasets/get', { id: t.datasetId! })).stats.trainTokens);
+    expect(t.timeCost).toBeGreaterThan(0);
+    expect(t.timeCost).toBeLessThan(5);
+    const synthetic = await lab.call('taskSets/create', { name: 'synthetic', budget: 10, tasks: [{ name: 'A', attentionCost: 1, timeCost: 3 }] });
+    await expect(lab.call('taskSets/profile', { id: synthetic.id })).rejects.toThrow(/'A' has no data set/);
+    expect((await lab.call('taskSets/get', { id: synthetic.id })).tasks[0].timeCost).toBe(3);
+  }, 60_000);
+
+  it('queues several seeds and trains one at a time', async () => {
+    const { lab, taskSetId } = await labWithToy();
+    const runs = await lab.call('runs/start', { taskSetId, epochs: 2, seeds: [1, 2, 3] });
+    expect(runs.map((r) => r.name)).toEqual(['toy · lp · bag · seed 1', 'toy · lp · bag · seed 2', 'toy · lp · bag · seed 3']);
+    await event(lab, (e) => e.runId === runs[0].id && e.phase.startsWith('epoch'));
+    const statuses = (await lab.call('runs/list', {})).map((r) => r.status);
+    expect(statuses).toEqual(['running', 'queued', 'queued']);
+    for (const r of runs) expect((await lab.runs.wait(r.id)).status).toBe('completed');
+  }, 60_000);
+
+  it('cancel takes effect within a second and keeps what was logged', async () => {
+    const { lab, taskSetId } = await labWithToy(4000);
+    const [run] = await lab.call('runs/start', { taskSetId, epochs: 500 });
+    await event(lab, (e) => e.runId === run.id && e.phase === 'epoch 2 done');
+    const t0 = performance.now();
+    const cancelled = await lab.call('runs/cancel', { id: run.id });
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(cancelled.status).toBe('cancelled');
+    expect(await epochs(lab, run.id)).toEqual(expect.arrayContaining([0, 1, 2]));
+    await expect(lab.call('runs/cancel', { id: run.id })).rejects.toThrow(/cancelled: there is nothing to cancel/);
+  }, 60_000);
+
+  it('a killed trainer leaves its run failed with every metric logged so far; resume carries the epochs on', async () => {
+    const { lab, taskSetId } = await labWithToy(2000);
+    const [run] = await lab.call('runs/start', { taskSetId, epochs: 4, seeds: [5] });
+    await event(lab, (e) => e.runId === run.id && e.phase === 'epoch 2 done');
+    const pid = (await lab.call('runs/get', { id: run.id })).environment.trainerPid as number;
+    process.kill(pid, 'SIGKILL');
+    const failed = await lab.runs.wait(run.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/killed \(SIGKILL\)/);
+    const kept = await epochs(lab, run.id);
+    expect(kept.slice(0, 3)).toEqual([0, 1, 2]);
+
+    const resumed = await lab.call('runs/resume', { id: run.id });
+    expect(['queued', 'running']).toContain(resumed.status);
+    expect((await lab.runs.wait(run.id)).status).toBe('completed');
+    const all = await lab.call('runs/metrics', { id: run.id });
+    expect([...new Set(all.map((p) => p.epoch))]).toEqual([0, 1, 2, 3, 4]);
+    expect(all.filter((p) => p.task === 'toy' && p.metric === 'test.accuracy')).toHaveLength(5); // no epoch logged twice
+
+    // the same seed uninterrupted, in another process: the same numbers
+    const [again] = await lab.call('runs/start', { taskSetId, epochs: 4, seeds: [5] });
+    await lab.runs.wait(again.id);
+    expect(noWall(await lab.call('runs/metrics', { id: again.id }))).toEqual(noWall(all));
+  }, 120_000);
+
+  it('runs left training by a killed lab are marked interrupted at the next start, and can resume', async () => {
+    const { lab, dir, taskSetId } = await labWithToy();
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a process that has exited
+    const orphan = store.createRun(lab.db, { taskSetId, environment: { ownerPid: dead } });
+    store.setRunStatus(lab.db, orphan.id, 'running');
+    const owned = store.createRun(lab.db, { taskSetId, environment: { ownerPid: process.ppid } }); // another live lab's run
+    store.setRunStatus(lab.db, owned.id, 'running');
+    lab.close();
+    labs.pop();
+    const next = new Lab(join(dir, 'lab.db'));
+    labs.push(next);
+    expect(next.interruptedAtStart).toBe(1);
+    expect((await next.call('runs/get', { id: orphan.id })).status).toBe('interrupted');
+    expect((await next.call('runs/get', { id: owned.id })).status).toBe('running');
+  });
+
+  it('a run starts from another run’s checkpoint', async () => {
+    const { lab, taskSetId } = await labWithToy();
+    const [base] = await lab.call('runs/start', { taskSetId, epochs: 3 });
+    await lab.runs.wait(base.id);
+    const [next] = await lab.call('runs/start', { taskSetId, epochs: 1, initFrom: base.id, seeds: [9] });
+    expect((await lab.runs.wait(next.id)).status).toBe('completed');
+    const at0 = (id: number) => lab.call('runs/metrics', { id }).then((ps) => ps.find((p) => p.epoch === 0 && p.task === 'toy' && p.metric === 'val.accuracy')!.value);
+    const best = (await lab.call('runs/metrics', { id: base.id })).filter((p) => p.task === 'toy' && p.metric === 'val.accuracy').map((p) => p.value);
+    expect(await at0(next.id)).toBe(Math.max(...best)); // it starts where the base run's best checkpoint was
+    await expect(lab.call('runs/start', { taskSetId, epochs: 1, initFrom: base.id, model: 'cnn' })).rejects.toThrow(/trained a bag encoder/);
+  }, 60_000);
+
+  it('bad configurations fail before any run exists', async () => {
+    const { lab, taskSetId } = await labWithToy();
+    const synthetic = await lab.call('taskSets/create', { name: 'synthetic', budget: 10, tasks: [{ name: 'A', attentionCost: 1 }] });
+    const capped = await lab.call('taskSets/create', { name: 'capped', budget: 10, tasks: [{ name: 't', dataset: 'toy', cap: 0 }] });
+    const cases: [unknown, RegExp][] = [
+      [{ taskSetId, model: 'lstm' }, /model/],
+      [{ taskSetId, epochs: 0 }, /epochs must be at least 1/],
+      [{ taskSetId, seeds: [] }, /at least one seed/],
+      [{ taskSetId: 999 }, /task set 999 does not exist/],
+      [{ taskSetId: synthetic.id }, /'A' has no data set/],
+      [{ taskSetId: capped.id }, /empty allocation/],
+      [{ taskSetId, initFrom: 999 }, /run 999 does not exist/],
+      [{ taskSetId, model: 'transformer', dim: 5 }, /dim must be even/],
+    ];
+    for (const [input, message] of cases) await expect(lab.call('runs/start', input)).rejects.toThrow(message);
+    expect(await lab.call('runs/list', {})).toEqual([]);
+    const memory = new Lab(':memory:');
+    labs.push(memory);
+    await expect(memory.call('runs/start', { taskSetId: 1 })).rejects.toThrow(/database on disk/);
+  });
+
+  it('delete refuses a live run and removes a stopped one with its checkpoints', async () => {
+    const { lab, dir, taskSetId } = await labWithToy();
+    const [run]: Run[] = await lab.call('runs/start', { taskSetId, epochs: 1 });
+    await expect(lab.call('runs/delete', { id: run.id })).rejects.toThrow(/cancel it first/);
+    await lab.runs.wait(run.id);
+    expect(existsSync(join(dir, 'checkpoints', `run-${run.id}`))).toBe(true);
+    await lab.call('runs/delete', { id: run.id });
+    expect(existsSync(join(dir, 'checkpoints', `run-${run.id}`))).toBe(false);
+    await expect(lab.call('runs/get', { id: run.id })).rejects.toThrow(/does not exist/);
+  }, 60_000);
+});

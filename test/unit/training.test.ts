@@ -1,0 +1,174 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { MetricPoint } from '../../src-main/api/schemas';
+import { ensureBuiltin, importContent } from '../../src-main/datasets';
+import { rng } from '../../src-main/datasets/split';
+import * as store from '../../src-main/store';
+import { initBackend } from '../../src-main/training/backend';
+import { readCheckpoint } from '../../src-main/training/checkpoint';
+import { loadTrainingData, type TrainingData } from '../../src-main/training/data';
+import { MultiTaskModel, type ModelKind } from '../../src-main/training/model';
+import { planEpoch, train, type TrainConfig } from '../../src-main/training/train';
+import { toyCsv } from './helpers/toy';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'attention-lab-train-'));
+const CONFIG: TrainConfig = { model: 'bag', dim: 16, hidden: 16, lr: 0.01, batchSize: 16, epochs: 3, seed: 7 };
+/** Metric values without the wall clock, which no two runs share. */
+const values = (ps: MetricPoint[]) => ps.filter((p) => p.metric !== 'samples_per_s').map((p) => `${p.epoch}/${p.task}/${p.metric}=${p.value}@${p.attention}`);
+
+async function collect(data: TrainingData, c: TrainConfig, start: Parameters<typeof train>[3], pi = [1, 1]) {
+  const points: MetricPoint[] = [];
+  const result = await train(data, data.tasks.map((_, i) => ({ pi: pi[i], weight: 1 })), c, start, { epoch: (r) => points.push(...r.points) });
+  return { points, result };
+}
+
+let db: store.Db;
+let data: TrainingData;
+beforeAll(async () => {
+  await initBackend('cpu');
+  db = store.openDb(':memory:');
+  await importContent(db, 'fruit.csv', toyCsv(400, 1));
+  await importContent(db, 'stone.csv', toyCsv(300, 2, [['granite', 'marble'], ['oak', 'pine']]));
+  data = loadTrainingData(db, [{ name: 'fruit', datasetId: store.findDatasetByName(db, 'fruit')!.id }, { name: 'stone', datasetId: store.findDatasetByName(db, 'stone')!.id }]);
+});
+
+describe('training data', () => {
+  it('builds one vocabulary from the training splits only, char n-grams kept apart from words', async () => {
+    const local = store.openDb(':memory:');
+    await importContent(local, 'words.csv', 'text,label,split\nalpha beta,x,train\ngamma,y,train\nzeta secret,x,test\nbeta,y,validation\n', { tokenizer: { kind: 'word' }, splitColumn: 'split' });
+    const names = ensureBuiltin(local, 'names-gender');
+    const d = loadTrainingData(local, [{ name: 'w', datasetId: store.findDatasetByName(local, 'words')!.id }, { name: 'n', datasetId: names.id }]);
+    expect(d.vocab).toContain('alpha');
+    expect(d.vocab).not.toContain('secret'); // test text never enters the vocabulary
+    expect(d.vocab).toContain('c:^a'); // a name's first letter, as a char n-gram
+    expect(d.tasks[0].test.ids[1]).toBe(1); // 'secret' reads as out-of-vocabulary
+    expect(() => loadTrainingData(local, [{ name: 'synthetic', datasetId: null }])).toThrow(/'synthetic' has no data set/);
+  });
+
+  it('an epoch executes round(π n) distinct examples per task, fresh each epoch, the same for the same seed', () => {
+    const plan = (epoch: number) => planEpoch([100, 50, 7], [0.5, 1, 0], 16, rng(epoch));
+    const a = plan(1), b = plan(1), c = plan(2);
+    expect(a).toEqual(b);
+    const per = (p: typeof a, t: number) => p.filter((x) => x.task === t).flatMap((x) => [...x.idx]);
+    expect(per(a, 0)).toHaveLength(50);
+    expect(new Set(per(a, 0)).size).toBe(50);
+    expect(per(a, 1).sort((x, y) => x - y)).toEqual([...Array(50).keys()]);
+    expect(per(a, 2)).toHaveLength(0);
+    expect(per(c, 0)).not.toEqual(per(a, 0));
+    expect(a.map((x) => x.task)).not.toEqual([...a.map((x) => x.task)].sort()); // tasks interleaved, not in blocks
+  });
+});
+
+describe('the training loop', () => {
+  it('learns, counts attention as tokens read, and the same seed gives the same metrics', async () => {
+    const one = await collect(data, CONFIG, { checkpointDir: tmp() });
+    const two = await collect(data, CONFIG, { checkpointDir: tmp() });
+    expect(values(one.points)).toEqual(values(two.points));
+    const other = await collect(data, { ...CONFIG, seed: 8 }, { checkpointDir: tmp() });
+    expect(values(other.points)).not.toEqual(values(one.points));
+    for (const t of one.result.tasks) expect(t.testAccuracy).toBeGreaterThan(t.majority + 0.2);
+    // every epoch reads each training text once (π = 1): attention grows by the training tokens per epoch
+    const tokens = data.tasks[0].train.tokens.reduce((a, b) => a + b, 0);
+    const att = one.points.filter((p) => p.task === 'fruit' && p.metric === 'attention').map((p) => p.value);
+    expect(att).toEqual([0, tokens, 2 * tokens, 3 * tokens]);
+  });
+
+  it('a task with π = 0 spends no attention and does not train', async () => {
+    const { points, result } = await collect(data, CONFIG, { checkpointDir: tmp() }, [1, 0]);
+    expect(points.filter((p) => p.task === 'stone' && p.metric === 'attention').every((p) => p.value === 0)).toBe(true);
+    expect(points.some((p) => p.task === 'stone' && p.metric === 'train.loss')).toBe(false);
+    expect(result.tasks[1].testAccuracy).toBeLessThan(0.75);
+  });
+
+  it('resumes from a checkpoint exactly where the uninterrupted run would be', async () => {
+    const whole = await collect(data, CONFIG, { checkpointDir: tmp() });
+    const dir = tmp();
+    const first = await collect(data, { ...CONFIG, epochs: 1 }, { checkpointDir: dir });
+    const rest = await collect(data, CONFIG, { checkpointDir: dir, resume: join(dir, 'latest.ckpt') });
+    expect(rest.points.every((p) => p.epoch >= 2)).toBe(true);
+    expect(values([...first.points, ...rest.points])).toEqual(values(whole.points));
+    expect(readCheckpoint(join(dir, 'latest.ckpt')).header.epoch).toBe(3);
+  });
+
+  it('starts from another run: the encoder and same-named heads carry over, new heads start fresh', async () => {
+    const dir = tmp();
+    const fruitOnly = loadTrainingData(db, [data.tasks[0]]);
+    const base = await collect(fruitOnly, CONFIG, { checkpointDir: dir }, [1]);
+    const trained = base.points.find((p) => p.epoch === 3 && p.task === 'fruit' && p.metric === 'test.accuracy')!.value;
+    const next = await collect(data, { ...CONFIG, epochs: 1, seed: 99 }, { checkpointDir: tmp(), initFrom: join(dir, 'latest.ckpt') });
+    const start = (task: string) => next.points.find((p) => p.epoch === 0 && p.task === task && p.metric === 'test.accuracy')!.value;
+    expect(start('fruit')).toBe(trained); // same vocabulary rows, encoder and head: the same predictions
+    expect(start('stone')).toBeLessThan(0.75);
+    await expect(collect(data, { ...CONFIG, model: 'cnn' }, { checkpointDir: tmp(), initFrom: join(dir, 'latest.ckpt') })).rejects.toThrow(/encoder is bag/);
+  });
+
+  it('a truncated or foreign checkpoint is refused by name', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'x.ckpt'), 'hello world');
+    expect(() => readCheckpoint(join(dir, 'x.ckpt'))).toThrow(/not an Attention Lab checkpoint/);
+    expect(() => readCheckpoint(join(dir, 'missing.ckpt'))).toThrow(/cannot be read/);
+  });
+
+  it('a checkpoint cut short is refused, not half-loaded', async () => {
+    const dir = tmp();
+    await collect(data, { ...CONFIG, epochs: 1 }, { checkpointDir: dir });
+    const buf = readFileSync(join(dir, 'latest.ckpt'));
+    writeFileSync(join(dir, 'cut.ckpt'), buf.subarray(0, buf.length - 100));
+    expect(() => readCheckpoint(join(dir, 'cut.ckpt'))).toThrow(/truncated/);
+  });
+});
+
+describe('encoders: the table gradient each builds in JS agrees with TF.js autodiff', () => {
+  /**
+   * After one lazy-Adam step from zero state a row moves by −lr · g / (|g| + ε): its sign is
+   * the sign of the summed gradient. The reference gradient comes from the same network
+   * written with plain TF.js ops on the gathered embeddings (tf.conv1d for cnn).
+   */
+  const D = 4, H = 3, L = 5, B = 3;
+  const ids = Int32Array.from([2, 3, 4, 0, 0, 5, 2, 6, 7, 0, 3, 3, 8, 9, 2]);
+  const labels = Int32Array.from([0, 1, 1]);
+
+  for (const kind of ['bag', 'cnn', 'transformer'] as ModelKind[]) {
+    it(kind, () => {
+      const m = new MultiTaskModel({ kind, vocab: 10, dim: D, hidden: H, heads: [{ name: 't', classes: 2 }], lr: 1e-3, seed: 3, maxLength: L });
+      const before = Float32Array.from(m.table.weights);
+      const X = tf.tensor3d(m.table.gather(ids), [B, L, D]);
+      const mask = tf.tensor2d(Float32Array.from(ids, (i) => (i ? 1 : 0)), [B, L]);
+      const v = m.vars;
+      const reference = (x: tf.Tensor3D) => {
+        let h: tf.Tensor2D;
+        if (kind === 'cnn') {
+          const conv = tf.relu(tf.add(tf.conv1d(x, tf.reshape(v['conv.w'], [3, D, H]) as tf.Tensor3D, 1, 'same'), v['conv.b']));
+          h = tf.max(tf.mul(conv, tf.expandDims(mask, 2)), 1) as tf.Tensor2D;
+        } else {
+          // bag's and the transformer's pooled features come from the model itself for the transformer
+          const pooled = kind === 'bag'
+            ? tf.div(tf.sum(tf.mul(x, tf.expandDims(mask, 2)), 1), tf.sum(mask, 1, true))
+            : (m as unknown as { transformer(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D }).transformer(x, mask);
+          h = tf.relu(tf.add(tf.matMul(pooled as tf.Tensor2D, v['enc.w'] as tf.Tensor2D), v['enc.b'])) as tf.Tensor2D;
+        }
+        const logits = tf.add(tf.matMul(h, v['head.t.w'] as tf.Tensor2D), v['head.t.b']);
+        return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), 2), logits) as tf.Scalar;
+      };
+      const g = tf.grad((x) => reference(x as tf.Tensor3D))(X).dataSync();
+      const perRow = new Float64Array(10 * D);
+      ids.forEach((id, i) => { for (let k = 0; k < D; k++) perRow[id * D + k] += g[i * D + k]; });
+      m.trainStep('t', { ids, labels, length: L, size: B });
+      let checked = 0;
+      for (let r = 1; r < 10; r++)
+        for (let k = 0; k < D; k++) {
+          const ref = perRow[r * D + k], moved = m.table.weights[r * D + k] - before[r * D + k];
+          if (Math.abs(ref) < 1e-5) continue;
+          expect(Math.sign(moved)).toBe(-Math.sign(ref));
+          expect(Math.abs(moved)).toBeCloseTo(1e-3, 4);
+          checked++;
+        }
+      expect(checked).toBeGreaterThan(15);
+      expect(Array.from(m.table.weights.subarray(0, D))).toEqual([0, 0, 0, 0]); // padding never moves
+      m.dispose();
+    });
+  }
+});
