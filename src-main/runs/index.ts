@@ -176,7 +176,11 @@ export class RunQueue {
         })();
         const acc = m.report.points.find((p) => p.task === '' && p.metric === 'val.accuracy');
         this.report(runId, `epoch ${m.report.epoch} done`, 1, 1, acc ? `validation accuracy ${(acc.value * 100).toFixed(1)}%` : 'evaluated', { epoch: m.report.epoch });
-      } else if (m.type === 'done') l.done = true;
+      } else if (m.type === 'done') {
+        l.done = true;
+        const run = store.getRun(this.db, runId);
+        store.setRunStatus(this.db, runId, 'running', { environment: { ...run.environment, memoryMiB: { afterLoading: Math.round(m.memory.loadedMiB), peak: Math.round(m.memory.peakMiB) } } });
+      }
       else if (m.type === 'profiled' || m.type === 'profiling') return;
       else if (m.type === 'failed') l.error = m.error;
     } catch (e) {

@@ -27,5 +27,5 @@ export type TrainerMessage =
   | { type: 'started'; backend: BackendInfo }
   | { type: 'progress'; progress: TrainProgress }
   | { type: 'epoch'; report: EpochReport }
-  | { type: 'done'; result: TrainResult }
+  | { type: 'done'; result: TrainResult; memory: { loadedMiB: number; peakMiB: number } }
   | { type: 'failed'; error: string };

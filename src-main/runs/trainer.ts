@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { loadTrainingData } from '../training/data';
 import { initBackend } from '../training/backend';
 import { train } from '../training/train';
@@ -10,6 +11,18 @@ import type { ProfileJob, TrainerJob, TrainerMessage } from './protocol';
  * The parent kills it to cancel; nothing here needs to clean up, since a checkpoint is
  * renamed into place whole and every stored metric was stored by the parent.
  */
+/**
+ * This process's peak RSS. Linux keeps getrusage's maxrss across exec, so a trainer forked
+ * from a big parent would report the parent's peak; VmHWM belongs to this process image.
+ */
+function peakRssMiB(): number {
+  try {
+    const kb = /VmHWM:\s*(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (kb) return Number(kb[1]) / 1024;
+  } catch { /* not Linux */ }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 process.on('SIGINT', () => {}); // Ctrl+C in a terminal reaches the whole group: the parent decides what stops
 const send = (m: TrainerMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
 
@@ -20,6 +33,7 @@ process.once('message', async (job: TrainerJob | ProfileJob) => {
     const db = openDb(job.dbPath, { readonly: true });
     const data = loadTrainingData(db, job.tasks, job.config.vocabSize);
     db.close();
+    const loadedMiB = process.memoryUsage.rss() / 2 ** 20;
     if (job.kind === 'profile') {
       const r = profileTasks(data, job.config, (done, total) => void send({ type: 'profiling', done, total }));
       await send({ type: 'profiled', ...r });
@@ -29,7 +43,7 @@ process.once('message', async (job: TrainerJob | ProfileJob) => {
       progress: (progress) => void send({ type: 'progress', progress }),
       epoch: (report) => void send({ type: 'epoch', report }),
     });
-    await send({ type: 'done', result });
+    await send({ type: 'done', result, memory: { loadedMiB, peakMiB: peakRssMiB() } });
   } catch (e) {
     await send({ type: 'failed', error: (e as Error).message });
   }
