@@ -50,6 +50,21 @@ describe('lab CPU kernels agree with the stock kernels', () => {
     }
   });
 
+  it('matrix products: transposed operands, batches, broadcast batches, and their gradients', () => {
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[3, 5], [5, 4], false, false], [[5, 3], [5, 4], true, false], [[3, 5], [4, 5], false, true], [[5, 3], [4, 5], true, true],
+      [[2, 3, 6], [2, 6, 4], false, false], [[2, 2, 3, 5], [1, 5, 3], false, false], [[1, 4, 3], [3, 2, 4], true, true], [[3, 7], [7, 1], false, false],
+    ];
+    for (const [sa, sb, ta, tb] of cases) {
+      const a = rand(sa), b = rand(sb);
+      // TF.js's own BatchMatMul gradient does not reduce over broadcast batch dimensions: forward only there
+      const sameBatch = sa.slice(0, -2).join() === sb.slice(0, -2).join();
+      const { stock, lab } = both(() => [...values(tf.matMul(a, b, ta, tb)), ...(sameBatch ? values(tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x, y, ta, tb))))([a, b])) : [])]);
+      close(lab, stock);
+    }
+    expect(() => tf.matMul(rand([2, 3]), rand([4, 2]))).toThrow(/inner shapes/);
+  });
+
   it('sum over any axes, and transpose', () => {
     const x = rand([3, 4, 5, 2]);
     for (const axis of [0, 1, 2, 3, -1, [0, 2], [1, 3], [0, 1, 2, 3]]) for (const keep of [false, true]) {
