@@ -31,6 +31,7 @@ function createWindow(): void {
     },
   });
   window.once('ready-to-show', () => window?.show());
+  window.on('closed', () => (window = null));
   // No navigation away from the app, no new windows: links open in the system browser.
   window.webContents.on('will-navigate', (e, url) => { if (!isOurs(url)) e.preventDefault(); });
   window.webContents.setWindowOpenHandler(({ url }) => {
@@ -51,6 +52,8 @@ app.whenReady().then(() => {
     if (!event.senderFrame || !isOurs(event.senderFrame.url)) return { ok: false, error: { code: 'invalid_input', message: 'call from an unknown frame refused' } };
     return envelope(() => lab.call(name as never, input));
   });
+  // progress of runs, imports and profiling, pushed to the window as it happens
+  lab.events.on('progress', (e) => { if (window && !window.isDestroyed()) window.webContents.send('lab:event', 'progress', e); });
   createWindow();
   app.on('activate', () => { if (BrowserWindow.getAllWindows().length === 0) createWindow(); });
 });

@@ -1,3 +1,6 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EventEmitter } from 'node:events';
 import Papa from 'papaparse';
 import * as datasets from './datasets';
@@ -60,6 +63,10 @@ function makeHandlers(db: store.Db, runs: RunQueue, job: (kind: ProgressEvent['k
     const a = await solveAllocation(problem, params);
     return toSolve(store.saveSolve(db, fromAllocation(taskSetId, problem, params, a)));
   };
+  /** Built-ins named by a task are loaded on first use, before the set is stored. */
+  const loadNamedBuiltins = (input: { tasks: { dataset: string | null }[] }) => {
+    for (const t of input.tasks) if (t.dataset && datasets.BUILTINS[t.dataset] && !store.findDatasetByName(db, t.dataset)) datasets.ensureBuiltin(db, t.dataset, dataProgress(job('builtin')));
+  };
   return {
     'db/info': () => store.dbInfo(db),
     'datasets/list': () => datasets.listDatasets(db),
@@ -73,11 +80,9 @@ function makeHandlers(db: store.Db, runs: RunQueue, job: (kind: ProgressEvent['k
     },
     'datasets/examples': ({ id, split, offset, limit }) => (datasets.getDataset(db, id), store.pageExamples(db, id, split ?? null, offset, limit)),
     'datasets/delete': ({ id }) => (store.deleteDataset(db, id), { ok: true as const }),
-    'taskSets/create': (input) => {
-      // Built-ins named by a task are loaded on first use, before the set is stored.
-      for (const t of input.tasks) if (t.dataset && datasets.BUILTINS[t.dataset] && !store.findDatasetByName(db, t.dataset)) datasets.ensureBuiltin(db, t.dataset, dataProgress(job('builtin')));
-      return store.createTaskSet(db, input);
-    },
+    'taskSets/create': (input) => (loadNamedBuiltins(input), store.createTaskSet(db, input)),
+    'taskSets/update': ({ id, set }) => (loadNamedBuiltins(set), store.updateTaskSet(db, id, set)),
+    'taskSets/examples': () => exampleTaskSets(),
     'taskSets/list': () => store.listTaskSets(db),
     'taskSets/get': ({ id }) => store.getTaskSet(db, id),
     'taskSets/profile': async ({ id, model, batchSize, batches }) => {
@@ -116,6 +121,17 @@ function makeHandlers(db: store.Db, runs: RunQueue, job: (kind: ProgressEvent['k
     'runs/get': ({ id }) => store.getRun(db, id),
     'runs/export': ({ id, format }) => exportRun(db, id, format),
   };
+}
+
+/** The task-set files in resources/ (beside the source tree, or two levels up from the bundled main). */
+function exampleTaskSets(): CallOutput<'taskSets/examples'> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const dir = [join(here, '../resources'), join(here, '../../resources')].find((d) => existsSync(d));
+  if (!dir) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.taskset.json')).sort().map((file) => {
+    const input = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { name: string; description?: string };
+    return { file, name: input.name, description: input.description ?? '', input };
+  });
 }
 
 function exportRun(db: store.Db, id: number, format: 'json' | 'csv'): CallOutput<'runs/export'> {

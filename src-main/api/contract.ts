@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BuiltinInfo, MetricPoint, ModelKind, RunStartInput, Dataset, DatasetSummary, ImportInput, Split, DbInfo, ExportedFile, ExportFormat, Id, PolicyName, Run, RunStatus, Solve, SolveParams, Sweep, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
+import { BuiltinInfo, MetricPoint, ModelKind, ProgressEvent, RunStartInput, Dataset, DatasetSummary, ImportInput, Split, DbInfo, ExportedFile, ExportFormat, Id, PolicyName, Run, RunStatus, Solve, SolveParams, Sweep, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
 
 /**
  * THE contract: every call any door (Electron IPC, serve mode, CLI, tests) can make,
@@ -24,6 +24,8 @@ export const api = {
   ),
   'datasets/delete': call(byId, z.object({ ok: z.literal(true) }), 'delete a data set no task uses'),
   'taskSets/create': call(TaskSetInput, TaskSet, 'store a new task set (tasks with a, t, w, floor, cap) and its budget'),
+  'taskSets/update': call(z.object({ id: Id, set: TaskSetInput }).strict(), TaskSet, "replace a task set's name, budgets and tasks (measured costs left unchanged stay measured)"),
+  'taskSets/examples': call(none, z.array(z.object({ file: z.string(), name: z.string(), description: z.string(), input: z.record(z.string(), z.unknown()) })), 'the example task sets shipped in resources/'),
   'taskSets/list': call(none, z.array(TaskSetSummary), 'all task sets with their task counts'),
   'taskSets/get': call(byId, TaskSet, 'one task set with its tasks'),
   'taskSets/profile': call(
@@ -52,6 +54,10 @@ export const api = {
   'runs/get': call(byId, Run, 'one run'),
   'runs/export': call(z.object({ id: Id, format: ExportFormat }).strict(), ExportedFile, "a run's config and metric points as JSON or CSV"),
 } as const;
+
+/** Events the core pushes to every door (serve mode: server-sent events at /api/events; Electron: 'lab:event'). */
+export const events = { progress: ProgressEvent } as const;
+export type EventName = keyof typeof events;
 
 export type Api = typeof api;
 export type CallName = keyof Api;

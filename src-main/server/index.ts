@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { isCallName } from '../api/contract';
 import { envelope } from '../api/envelope';
+import type { ProgressEvent } from '../api/schemas';
 import type { Lab } from '../lab';
 
 /**
@@ -31,6 +32,7 @@ export async function serve(o: ServeOptions): Promise<Served> {
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (url.pathname === '/api/events') return events(req, res, url);
       if (url.pathname.startsWith('/api/')) return await api(req, res, url.pathname.slice(5));
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
       return await file(res, url.pathname);
@@ -38,6 +40,24 @@ export async function serve(o: ServeOptions): Promise<Served> {
       send(res, 500, 'application/json', JSON.stringify({ ok: false, error: { code: 'internal', message: (e as Error).message } }));
     }
   });
+
+  /**
+   * Progress as server-sent events. EventSource cannot send headers, so this one route
+   * takes the token as ?token= (same comparison, same per-start secret).
+   */
+  function events(req: IncomingMessage, res: ServerResponse, url: URL) {
+    const got = Buffer.from(`Bearer ${url.searchParams.get('token') ?? ''}`);
+    if (got.length !== expected.length || !timingSafeEqual(got, expected)) return json(res, 401, { ok: false, error: { code: 'invalid_input', message: 'missing or wrong token' } });
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });
+    res.write(': connected\n\n');
+    const on = (e: ProgressEvent) => res.write(`event: progress\ndata: ${JSON.stringify(e)}\n\n`);
+    const beat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    o.lab.events.on('progress', on);
+    req.on('close', () => {
+      clearInterval(beat);
+      o.lab.events.off('progress', on);
+    });
+  }
 
   async function api(req: IncomingMessage, res: ServerResponse, name: string) {
     if (!authorised(req)) return json(res, 401, { ok: false, error: { code: 'invalid_input', message: 'missing or wrong token: open the URL printed at start-up' } });

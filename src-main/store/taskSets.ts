@@ -31,31 +31,55 @@ export function createTaskSet(db: Db, input: TaskSetParsed): TaskSet {
       db.prepare('INSERT INTO task_sets (name, description, budget, time_budget, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(input.name, input.description, input.budget, input.timeBudget, t, t).lastInsertRowid,
     );
-    const findDataset = db.prepare<[string], { id: number; n: number; meta: string }>(
-      "SELECT d.id, d.meta, (SELECT count(*) FROM examples e WHERE e.dataset_id = d.id AND e.split = 'train') AS n FROM datasets d WHERE d.name = ?",
-    );
-    const insertTask = db.prepare(
-      `INSERT INTO tasks (task_set_id, position, name, dataset_id, attention_cost, attention_measured, time_cost, weight, floor, cap, examples)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    input.tasks.forEach((task, i) => {
-      let datasetId: number | null = null;
-      let examples = task.examples;
-      let attention = task.attentionCost;
-      if (task.dataset !== null) {
-        const d = findDataset.get(task.dataset);
-        if (!d) throw new LabError('not_found', `tasks[${i}].dataset: no data set named '${task.dataset}'`);
-        datasetId = d.id;
-        examples ??= d.n || null;
-        // a_i measured: the tokens a model reads of the training split (stored with the data set's statistics)
-        attention ??= (JSON.parse(d.meta) as { stats?: { trainTokens?: number } }).stats?.trainTokens;
-      }
-      if (attention === undefined) throw new LabError('invalid_input', `tasks[${i}].attentionCost: required, and data set '${task.dataset}' has no measured token count`);
-      insertTask.run(setId, i, task.name, datasetId, attention, task.attentionCost === undefined ? 1 : 0, task.timeCost, task.weight, task.floor, task.cap, examples);
-    });
+    insertTasks(db, setId, input.tasks, new Map());
     return setId;
   }).immediate();
   return getTaskSet(db, id);
+}
+
+/**
+ * Replaces a task set's budget and tasks in one transaction (solves and runs keep their
+ * own snapshots). A measured cost the edit leaves unchanged stays marked measured.
+ */
+export function updateTaskSet(db: Db, id: number, input: TaskSetParsed): TaskSet {
+  db.transaction(() => {
+    const old = getTaskSet(db, id);
+    if (db.prepare('SELECT 1 FROM task_sets WHERE name = ? AND id != ?').get(input.name, id))
+      throw new LabError('conflict', `name: a task set named '${input.name}' already exists`);
+    db.prepare('UPDATE task_sets SET name = ?, description = ?, budget = ?, time_budget = ?, updated_at = ? WHERE id = ?')
+      .run(input.name, input.description, input.budget, input.timeBudget, now(), id);
+    db.prepare('DELETE FROM tasks WHERE task_set_id = ?').run(id);
+    insertTasks(db, id, input.tasks, new Map(old.tasks.map((t) => [t.name, t])));
+  }).immediate();
+  return getTaskSet(db, id);
+}
+
+function insertTasks(db: Db, setId: number, tasks: TaskSetParsed['tasks'], before: Map<string, Task>): void {
+  const findDataset = db.prepare<[string], { id: number; n: number; meta: string }>(
+    "SELECT d.id, d.meta, (SELECT count(*) FROM examples e WHERE e.dataset_id = d.id AND e.split = 'train') AS n FROM datasets d WHERE d.name = ?",
+  );
+  const insertTask = db.prepare(
+    `INSERT INTO tasks (task_set_id, position, name, dataset_id, attention_cost, attention_measured, time_cost, time_measured, weight, floor, cap, examples)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  tasks.forEach((task, i) => {
+    let datasetId: number | null = null;
+    let examples = task.examples;
+    let attention = task.attentionCost;
+    if (task.dataset !== null) {
+      const d = findDataset.get(task.dataset);
+      if (!d) throw new LabError('not_found', `tasks[${i}].dataset: no data set named '${task.dataset}'`);
+      datasetId = d.id;
+      examples ??= d.n || null;
+      // a_i measured: the tokens a model reads of the training split (stored with the data set's statistics)
+      attention ??= (JSON.parse(d.meta) as { stats?: { trainTokens?: number } }).stats?.trainTokens;
+    }
+    if (attention === undefined) throw new LabError('invalid_input', `tasks[${i}].attentionCost: required, and data set '${task.dataset}' has no measured token count`);
+    const was = before.get(task.name), same = was && was.datasetId === datasetId;
+    const attentionMeasured = task.attentionCost === undefined || (same && was.attentionMeasured && was.attentionCost === attention);
+    const timeMeasured = same && was.timeMeasured && was.timeCost === task.timeCost;
+    insertTask.run(setId, i, task.name, datasetId, attention, attentionMeasured ? 1 : 0, task.timeCost, timeMeasured ? 1 : 0, task.weight, task.floor, task.cap, examples);
+  });
 }
 
 export function getTaskSet(db: Db, id: number): TaskSet {

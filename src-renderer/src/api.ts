@@ -1,12 +1,20 @@
-import type { CallInput, CallName, CallOutput } from '@api/contract';
+import type { CallInput, CallName, CallOutput, EventName } from '@api/contract';
 import { type Envelope, unwrap } from '@api/envelope';
+import type { ProgressEvent } from '@api/schemas';
 
 /**
  * The renderer's one API client, typed from the contract. In Electron it goes
  * through the preload bridge; in serve mode over HTTP with the start-up token.
+ * Events (progress of runs, imports, profiling) arrive over the bridge or as
+ * server-sent events.
  */
 declare global {
-  interface Window { labBridge?: { call(name: string, input: unknown): Promise<Envelope<unknown>> } }
+  interface Window {
+    labBridge?: {
+      call(name: string, input: unknown): Promise<Envelope<unknown>>;
+      onEvent(listener: (name: string, payload: unknown) => void): () => void;
+    };
+  }
 }
 
 const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? sessionStorage.getItem('lab-token') ?? '';
@@ -20,6 +28,17 @@ export async function call<N extends CallName>(name: N, input: CallInput<N>): Pr
     body: JSON.stringify(input),
   });
   return unwrap((await res.json()) as Envelope<CallOutput<N>>);
+}
+
+export type LabEvents = { progress: ProgressEvent };
+
+/** Subscribes to the core's events; returns an unsubscribe function. */
+export function onEvent<E extends EventName>(name: E, listener: (payload: LabEvents[E]) => void): () => void {
+  if (window.labBridge) return window.labBridge.onEvent((n, payload) => n === name && listener(payload as LabEvents[E]));
+  const source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+  const on = (e: MessageEvent) => listener(JSON.parse(e.data) as LabEvents[E]);
+  source.addEventListener(name, on);
+  return () => source.close();
 }
 
 export const door = window.labBridge ? 'desktop' : 'browser';

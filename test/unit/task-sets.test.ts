@@ -54,3 +54,34 @@ describe('task-set validation', () => {
     lab.close();
   });
 });
+
+describe('editing a task set', () => {
+  it('replaces budgets and tasks; a measured cost left alone stays measured, an edited one does not', async () => {
+    const lab = new Lab(':memory:');
+    await lab.call('datasets/import', { filename: 'words.csv', content: 'text,label\n' + Array.from({ length: 40 }, (_, i) => `some words here number ${i},${i % 2 ? 'x' : 'y'}`).join('\n') + '\n' });
+    const set = await lab.call('taskSets/create', { name: 'edit me', budget: 10, tasks: [{ name: 'w', dataset: 'words' }, { name: 's', attentionCost: 5 }] });
+    const [w] = set.tasks;
+    expect(w.attentionMeasured).toBe(true);
+    const same = { name: 'edit me', budget: 20, tasks: [{ name: 'w', dataset: 'words', attentionCost: w.attentionCost }, { name: 's', attentionCost: 7, weight: 2 }] };
+    const edited = await lab.call('taskSets/update', { id: set.id, set: same });
+    expect(edited.budget).toBe(20);
+    expect(edited.tasks.map((t) => [t.name, t.attentionCost, t.attentionMeasured, t.weight])).toEqual([['w', w.attentionCost, true, 1], ['s', 7, false, 2]]);
+    const overridden = await lab.call('taskSets/update', { id: set.id, set: { ...same, tasks: [{ name: 'w', dataset: 'words', attentionCost: 1 }] } });
+    expect(overridden.tasks.map((t) => [t.name, t.attentionCost, t.attentionMeasured])).toEqual([['w', 1, false]]);
+
+    // a bad edit changes nothing
+    await lab.call('taskSets/create', { name: 'other', budget: 1, tasks: [{ name: 'a', attentionCost: 1 }] });
+    await expect(lab.call('taskSets/update', { id: set.id, set: { ...same, name: 'other' } })).rejects.toThrow(/'other' already exists/);
+    await expect(lab.call('taskSets/update', { id: set.id, set: { ...same, tasks: [{ name: 'x', dataset: 'nope' }] } })).rejects.toThrow(/no data set named 'nope'/);
+    await expect(lab.call('taskSets/update', { id: 99, set: same })).rejects.toThrow(/task set 99 does not exist/);
+    expect(await lab.call('taskSets/get', { id: set.id })).toEqual(overridden);
+    lab.close();
+  });
+
+  it('lists the example task sets shipped in resources/', async () => {
+    const lab = new Lab(':memory:');
+    const examples = await lab.call('taskSets/examples', {});
+    expect(examples.map((x) => x.name)).toEqual(['built-in mix', 'seed example']);
+    lab.close();
+  });
+});
