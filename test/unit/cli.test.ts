@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { TaskSetInput } from '../../src-main/api/schemas';
 import * as store from '../../src-main/store';
 import { cli } from './helpers/cli';
+import { toyCsv } from './helpers/toy';
 import { tmpDir } from './helpers/tmp';
 
 const root = join(__dirname, '../..');
@@ -64,8 +65,28 @@ describe('CLI', () => {
     expect(badFormat.stderr).toMatch(/--format.*xml.*Allowed choices are json, csv/);
   });
 
+  it('profiles a task set, trains a run with a progress bar and prints the per-task table', async () => {
+    const db = join(dir, 'lab.db');
+    const csv = join(dir, 'toy.csv'), setFile = join(dir, 'set.json');
+    writeFileSync(csv, toyCsv(300));
+    writeFileSync(setFile, JSON.stringify({ name: 'toy set', budget: 1e9, tasks: [{ name: 'toy', dataset: 'toy' }] }));
+    expect((await cli(['--db', db, 'datasets', 'import', csv])).code).toBe(0);
+    expect((await cli(['--db', db, 'task-set', 'create', setFile])).code).toBe(0);
+    const profiled = await cli(['--db', db, 'task-set', 'profile', 'toy set', '--batches', '2']);
+    expect(profiled.stdout).toMatch(/toy\s+\d+ \*\s+[\d.]+ \*/); // a and t, both marked measured
+    const run = await cli(['--db', db, 'run', 'toy set', '--epochs', '2', '--seed', '3']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/run 1: epoch 2\/2/);
+    expect(run.stdout).toMatch(/run 1 'toy set · lp · bag · seed 3' — completed/);
+    expect(run.stdout).toMatch(/toy\s+1\s+\d+\s+\d+\.\d%\s+\d+\.\d%\s+\d+\.\d%\s+50\.0%/);
+    expect((await cli(['--db', db, 'runs', 'show', '1'])).stdout).toMatch(/after epoch 2:/);
+    const bad = await cli(['--db', db, 'run', 'toy set', '--epochs', '0']);
+    expect(bad).toMatchObject({ code: 1, stderr: expect.stringMatching(/epochs must be at least 1/) });
+    expect((await cli(['--db', db, 'runs', 'resume', '1'])).stderr).toMatch(/run 1 is completed: only an interrupted, failed or cancelled run can resume/);
+  }, 60_000);
+
   it('has --help on every command', async () => {
-    for (const args of [[], ['db', 'info'], ['task-set', 'create'], ['task-set', 'list'], ['task-set', 'show'], ['runs', 'list'], ['export', 'run']]) {
+    for (const args of [[], ['db', 'info'], ['task-set', 'create'], ['task-set', 'list'], ['task-set', 'show'], ['task-set', 'profile'], ['run'], ['runs', 'list'], ['runs', 'show'], ['runs', 'cancel'], ['runs', 'resume'], ['export', 'run']]) {
       const r = await cli([...args, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^Usage: attention-lab/);
