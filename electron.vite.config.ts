@@ -2,7 +2,8 @@ import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
 import { resolve } from 'node:path';
 
-const alias = { '@api': resolve('src-main/api') };
+// the renderer's two windows into src-main: the contract, and the pure chart builder it shares with the CLI
+const alias = { '@api': resolve('src-main/api'), '@compare': resolve('src-main/compare') };
 
 export default defineConfig({
   // Main process: the core is bundled; native and optional modules stay external.

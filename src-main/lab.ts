@@ -7,6 +7,7 @@ import * as datasets from './datasets';
 import { type CallInput, type CallName, type CallOutput, type Handlers, api, isCallName } from './api/contract';
 import { LabError, fromZod } from './api/errors';
 import type { Allocation, PolicyName, ProgressEvent, Solve, SolveParamsParsed } from './api/schemas';
+import { compareRuns } from './compare';
 import { RunQueue, checkTrainable, createRuns, profileInProcess } from './runs';
 import { POLICIES, problemFromTaskSet, solveAllocation, sweep, type Problem } from './solver';
 import * as store from './store';
@@ -119,7 +120,9 @@ function makeHandlers(db: store.Db, runs: RunQueue, job: (kind: ProgressEvent['k
     'runs/curves': ({ ids, metric }) => (ids.forEach((id) => store.getRun(db, id)), store.readCurves(db, ids, metric)),
     'runs/list': (filter) => store.listRuns(db, filter),
     'runs/get': ({ id }) => store.getRun(db, id),
-    'runs/export': ({ id, format }) => exportRun(db, id, format),
+    'runs/export': ({ id, format }) => exportRuns(db, [id], format),
+    'runs/exportMany': ({ ids, format }) => exportRuns(db, ids, format),
+    'runs/compare': (input) => compareRuns(db, input),
   };
 }
 
@@ -134,14 +137,14 @@ function exampleTaskSets(): CallOutput<'taskSets/examples'> {
   });
 }
 
-function exportRun(db: store.Db, id: number, format: 'json' | 'csv'): CallOutput<'runs/export'> {
-  const run = store.getRun(db, id);
-  const points = store.readMetrics(db, id);
-  if (format === 'json')
-    return { filename: `run-${id}.json`, mime: 'application/json', body: JSON.stringify({ run, metrics: points }, null, 2) };
-  const rows = points.map((p) => ({ run_id: id, epoch: p.epoch, step: p.step, task: p.task, metric: p.metric, value: p.value, attention: p.attention, wall_ms: p.wallMs }));
+/** Runs' configs and points as one file: JSON ({ run, metrics } for one run, a list for several) or one CSV. */
+function exportRuns(db: store.Db, ids: number[], format: 'json' | 'csv'): CallOutput<'runs/export'> {
+  const runs = ids.map((id) => ({ run: store.getRun(db, id), metrics: store.readMetrics(db, id) }));
+  const name = ids.length === 1 ? `run-${ids[0]}` : `runs-${ids.length}`;
+  if (format === 'json') return { filename: `${name}.json`, mime: 'application/json', body: JSON.stringify(ids.length === 1 ? runs[0] : runs, null, 2) };
   const fields = ['run_id', 'epoch', 'step', 'task', 'metric', 'value', 'attention', 'wall_ms'];
-  return { filename: `run-${id}.csv`, mime: 'text/csv', body: Papa.unparse({ fields, data: rows.map((r) => fields.map((f) => r[f as keyof typeof r])) }, { newline: '\n' }) + '\n' };
+  const data = runs.flatMap(({ run, metrics }) => metrics.map((p) => [run.id, p.epoch, p.step, p.task, p.metric, p.value, p.attention, p.wallMs]));
+  return { filename: `${name}.csv`, mime: 'text/csv', body: Papa.unparse({ fields, data }, { newline: '\n' }) + '\n' };
 }
 
 /** A solve as stored: the allocation spread over the solves table's columns. */

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
-  resolve: { alias: { '@api': fileURLToPath(new URL('../src-main/api', import.meta.url)) } },
+  resolve: { alias: { '@api': fileURLToPath(new URL('../src-main/api', import.meta.url)), '@compare': fileURLToPath(new URL('../src-main/compare', import.meta.url)) } },
   test: {
     include: ['test/unit/**/*.test.ts', 'test/e2e/**/*.test.ts'],
     testTimeout: 30_000,

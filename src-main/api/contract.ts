@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BuiltinInfo, MetricPoint, ModelKind, ProgressEvent, RunStartInput, Dataset, DatasetSummary, ImportInput, Split, DbInfo, ExportedFile, ExportFormat, Id, PolicyName, Run, RunStatus, Solve, SolveParams, Sweep, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
+import { BuiltinInfo, CompareInput, Comparison, MetricPoint, ModelKind, ProgressEvent, RunStartInput, Dataset, DatasetSummary, ImportInput, Split, DbInfo, ExportedFile, ExportFormat, Id, PolicyName, Run, RunStatus, Solve, SolveParams, Sweep, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
 
 /**
  * THE contract: every call any door (Electron IPC, serve mode, CLI, tests) can make,
@@ -50,6 +50,8 @@ export const api = {
     z.array(z.object({ runId: Id, task: z.string(), epoch: z.array(z.number()), step: z.array(z.number()), value: z.array(z.number()), attention: z.array(z.number()), wallMs: z.array(z.number()) })),
     'one metric of many runs as curves (per task), for comparing',
   ),
+  'runs/compare': call(CompareInput, Comparison, 'curves of many runs grouped into mean ± std bands, their final values and attention, and the config fields that differ'),
+  'runs/exportMany': call(z.object({ ids: z.array(Id).min(1).max(500), format: ExportFormat }).strict(), ExportedFile, "several runs' configs and metric points as one JSON or CSV file"),
   'runs/list': call(z.object({ status: RunStatus.optional(), taskSetId: Id.optional() }).strict(), z.array(Run), 'runs, optionally filtered'),
   'runs/get': call(byId, Run, 'one run'),
   'runs/export': call(z.object({ id: Id, format: ExportFormat }).strict(), ExportedFile, "a run's config and metric points as JSON or CSV"),

@@ -298,3 +298,33 @@ export const RunStartInput = SolveParams.extend({
   .strict()
   .refine((r) => r.model !== 'transformer' || r.dim % 2 === 0, { message: 'the transformer splits dim over 2 attention heads: dim must be even', path: ['dim'] });
 export type RunStartInput = z.input<typeof RunStartInput>;
+
+/** Which runs to compare, on which metric and axis, grouped how. */
+export const CompareInput = z.object({
+  ids: z.array(Id).min(1, 'select at least one run').max(500),
+  metric: z.string().min(1).default('test.accuracy'),
+  x: z.enum(['epoch', 'attention', 'wallMs']).default('epoch'),
+  /** 'policy', 'model', 'seed', 'taskSet' or any config field; null: every run on its own */
+  groupBy: z.string().min(1).nullable().default(null),
+  /** one curve per task, or the mean over tasks */
+  perTask: z.boolean().default(false),
+}).strict();
+export type CompareInput = z.output<typeof CompareInput>;
+
+export const Comparison = z.object({
+  metric: z.string(),
+  x: z.enum(['epoch', 'attention', 'wallMs']),
+  groupBy: z.string().nullable(),
+  tasks: z.array(z.string()),
+  runs: z.array(z.object({
+    id: Id, name: z.string(), status: RunStatus, group: z.string(), seed: z.number(), policy: z.string(), model: z.string(), epochs: z.number(),
+    final: z.record(z.string(), z.number().nullable()), mean: z.number().nullable(),
+    /** tokens spent, and the mean metric gained over epoch 0 per million of them */
+    attention: z.number(), gainPerMTokens: z.number().nullable(), best: z.boolean(),
+  })),
+  /** per group (and task, '' = mean over tasks): mean ± std over the group's runs, point by point */
+  series: z.array(z.object({ group: z.string(), task: z.string(), runIds: z.array(Id), x: z.array(z.number()), mean: z.array(z.number()), std: z.array(z.number()), n: z.array(z.number()) })),
+  /** config fields that differ between groups */
+  diff: z.array(z.object({ field: z.string(), values: z.array(z.object({ group: z.string(), value: z.string() })) })),
+});
+export type Comparison = z.infer<typeof Comparison>;

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { compareChartOption, ema, lttb, MAX_POINTS } from '../../src-main/compare/chart';
+import { Lab } from '../../src-main/lab';
+import * as store from '../../src-main/store';
+
+/** Runs with known curves, written straight to the store: value = base + slope·epoch per task. */
+function seeded() {
+  const lab = new Lab(':memory:');
+  const config = (policy: string) => ({ policy, model: 'bag', epochs: 3, lr: 0.005, solveId: policy === 'lp' ? 1 : 2, tasks: [{ name: 'a', pi: policy === 'lp' ? 1 : 0.5 }] });
+  const runs = [['lp', 1, 0.5], ['lp', 2, 0.6], ['uniform', 1, 0.3], ['uniform', 2, 0.3]] as const;
+  const ids = runs.map(([policy, seed, base]) => {
+    const r = store.createRun(lab.db, { name: `${policy} ${seed}`, seed, config: config(policy) });
+    const points = [0, 1, 2, 3].flatMap((epoch) =>
+      ['a', 'b'].flatMap((task) => [
+        { epoch, step: epoch * 10, task, metric: 'test.accuracy', value: base + (task === 'a' ? 0.1 : 0.05) * epoch, attention: 1000 * epoch * (policy === 'lp' ? 2 : 1), wallMs: 500 * epoch },
+      ]));
+    store.appendMetrics(lab.db, r.id, points);
+    return r.id;
+  });
+  return { lab, ids };
+}
+
+describe('comparing runs', () => {
+  it('groups seeds into mean ± std bands, and the diff shows only what differs between groups', async () => {
+    const { lab, ids } = seeded();
+    const c = await lab.call('runs/compare', { ids, groupBy: 'policy' });
+    expect(c.series.map((s) => s.group)).toEqual(['lp', 'uniform']);
+    const lp = c.series[0];
+    expect(lp.n).toEqual([2, 2, 2, 2]);
+    expect(lp.mean[0]).toBeCloseTo(0.55, 10); // mean over the two seeds of the mean over tasks
+    expect(lp.std[0]).toBeCloseTo(Math.sqrt(0.005), 10); // sample std of 0.5 and 0.6
+    expect(c.series[1].std.every((s) => s === 0)).toBe(true);
+    expect(c.diff).toEqual([{ field: 'policy', values: [{ group: 'lp', value: 'lp' }, { group: 'uniform', value: 'uniform' }] }]);
+    // final table: the best run marked, gain per million tokens = (final − start) / attention · 1e6
+    const best = c.runs.find((r) => r.best)!;
+    expect(best.id).toBe(ids[1]);
+    expect(best.mean).toBeCloseTo(0.6 + 0.075 * 3, 10);
+    expect(best.gainPerMTokens).toBeCloseTo((0.075 * 3) / 6000 * 1e6, 8);
+    lab.close();
+  });
+
+  it('moves the curves to attention or wall time, and draws one curve per task on request', async () => {
+    const { lab, ids } = seeded();
+    const byEpoch = await lab.call('runs/compare', { ids, groupBy: 'policy' });
+    const byAttention = await lab.call('runs/compare', { ids, groupBy: 'policy', x: 'attention' });
+    expect(byEpoch.series[0].x).toEqual([0, 1, 2, 3]);
+    expect(byAttention.series[0].x).toEqual([0, 2000, 4000, 6000]);
+    expect(byAttention.series[1].x).toEqual([0, 1000, 2000, 3000]);
+    const perTask = await lab.call('runs/compare', { ids: [ids[0]], perTask: true });
+    expect(perTask.series.map((s) => s.task)).toEqual(['a', 'b']);
+    expect(perTask.diff).toEqual([]); // one run: nothing differs
+    await expect(lab.call('runs/compare', { ids: [] })).rejects.toThrow(/select at least one run/);
+    await expect(lab.call('runs/compare', { ids: [99] })).rejects.toThrow(/run 99 does not exist/);
+    lab.close();
+  });
+
+  it('exports a selection as one CSV and as JSON', async () => {
+    const { lab, ids } = seeded();
+    const csv = await lab.call('runs/exportMany', { ids: ids.slice(0, 2), format: 'csv' });
+    const lines = csv.body.trim().split('\n');
+    expect(lines[0]).toBe('run_id,epoch,step,task,metric,value,attention,wall_ms');
+    expect(lines).toHaveLength(1 + 2 * 8);
+    expect(new Set(lines.slice(1).map((l) => l.split(',')[0]))).toEqual(new Set(ids.slice(0, 2).map(String)));
+    const json = JSON.parse((await lab.call('runs/exportMany', { ids, format: 'json' })).body);
+    expect(json.map((r: { run: { id: number } }) => r.run.id)).toEqual(ids);
+    lab.close();
+  });
+});
+
+describe('the comparison chart', () => {
+  it('smooths with a debiased EMA: a constant stays constant, a step is followed', () => {
+    expect(ema([3, 3, 3], 0.9)).toEqual([3, 3, 3].map(() => expect.closeTo(3, 12)));
+    const s = ema([0, 0, 1, 1, 1, 1], 0.5);
+    expect(s[0]).toBe(0);
+    expect(s[5]).toBeGreaterThan(s[2]);
+    expect(ema([1, 2], 0)).toEqual([1, 2]);
+  });
+
+  it('keeps every point up to 10,000 and says when LTTB thins a longer series', () => {
+    const n = 25_000, xs = Array.from({ length: n }, (_, i) => i), ys = xs.map((x) => Math.sin(x / 500) + (x === 12_345 ? 5 : 0));
+    const keep = lttb(xs, ys, MAX_POINTS);
+    expect(keep).toHaveLength(MAX_POINTS);
+    expect(keep[0]).toBe(0);
+    expect(keep.at(-1)).toBe(n - 1);
+    expect(keep).toContain(12_345); // the spike survives
+    const comparison = (len: number) => ({ metric: 'm', x: 'epoch' as const, groupBy: null, tasks: [], runs: [], diff: [], series: [{ group: 'g', task: '', runIds: [1], x: xs.slice(0, len), mean: ys.slice(0, len), std: ys.slice(0, len).map(() => 0), n: [] }] });
+    expect(compareChartOption(comparison(MAX_POINTS), { smoothing: 0, raw: false }).downsampled).toBe(false);
+    const big = compareChartOption(comparison(n), { smoothing: 0, raw: false });
+    expect(big.downsampled).toBe(true);
+    expect(JSON.stringify((big.option.title as { text: string }).text)).toMatch(/LTTB/);
+  });
+});
