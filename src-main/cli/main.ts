@@ -400,6 +400,37 @@ runs
   });
 
 program
+  .command('compare <runs...>')
+  .description('compare runs: the final table (best marked, gain per million tokens), what differs, and optionally the chart as PNG')
+  .option('--metric <name>', 'metric to compare', 'test.accuracy')
+  .addOption(new Option('--x <axis>', 'x-axis of the chart').choices(['epoch', 'attention', 'wallMs']).default('epoch'))
+  .option('--group-by <field>', 'average runs into mean ± std bands by policy, model, seed, taskSet or any config field')
+  .option('--per-task', 'one chart per task (with --png: FILE-TASK.png each)')
+  .option('--smoothing <s>', 'EMA smoothing of the chart, 0 to 0.95', num, 0)
+  .option('--png <file>', 'write the chart as a PNG (rendered here, no app needed)')
+  .option('--json', 'print JSON')
+  .action(async (refs: string[], o) => {
+    const c = await open().call('runs/compare', { ids: refs.map(id), metric: o.metric, x: o.x, groupBy: o.groupBy ?? null, perTask: !!o.perTask });
+    if (o.png) {
+      const { renderComparisonPng } = await import('../compare/render'); // resvg and echarts load only when asked for
+      const tasks = o.perTask ? c.tasks : [''];
+      for (const task of tasks) {
+        const file = task ? o.png.replace(/(\.png)?$/i, `-${task}.png`) : o.png;
+        writeFileSync(file, renderComparisonPng(c, { smoothing: o.smoothing, raw: false, task }));
+        process.stderr.write(`wrote ${file}\n`);
+      }
+    }
+    if (o.json) return json(c);
+    out(`${c.metric} at each run's last epoch${c.groupBy ? `, grouped by ${c.groupBy}` : ''}:`);
+    out(table(['run', 'group', 'seed', 'epochs', ...c.tasks, 'mean', 'attention', 'gain/M tokens', ''], c.runs.map((r) => [r.id, r.group, r.seed, r.epochs, ...c.tasks.map((t) => r.final[t]), r.mean, r.attention, r.gainPerMTokens, r.best ? 'best' : ''])));
+    if (c.groupBy) {
+      const last = c.series.filter((s) => s.task === '').map((s) => [s.group, s.n.at(-1), s.mean.at(-1), s.std.at(-1)]);
+      out(table(['group', 'runs', `final ${c.metric} mean`, 'std'], last));
+    }
+    out(c.diff.length ? `what differs: ${c.diff.map((d) => `${d.field} (${d.values.map((v) => `${v.group}: ${v.value}`).join(', ')})`).join('; ')}` : 'what differs: nothing');
+  });
+
+program
   .command('export')
   .description('export stored results')
   .command('run <id>')

@@ -100,16 +100,43 @@ describe('serve mode in Chromium', () => {
     expect(errors.join('\n')).toBe('');
   }, 120_000);
 
+  it('compares two policies over two seeds: bands per group, curves that move with the x-axis, a diff of only the policy', async () => {
+    const set = (await lab.call('taskSets/list', {})).find((s) => s.name === 'reviews and names')!;
+    // half the attention a full pass would take: lp and uniform now split it differently
+    const full = await lab.call('taskSets/get', { id: set.id });
+    await lab.call('taskSets/update', { id: set.id, set: { name: full.name, budget: set.totalAttention / 2, tasks: full.tasks.map((t) => ({ name: t.name, dataset: t.datasetName })) } });
+    const started = [...(await lab.call('runs/start', { taskSetId: set.id, policy: 'lp', epochs: 2, seeds: [1, 2] })), ...(await lab.call('runs/start', { taskSetId: set.id, policy: 'uniform', epochs: 2, seeds: [1, 2] }))];
+    for (const r of started) expect((await lab.runs.wait(r.id)).status).toBe('completed');
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(served.url);
+    await view(page, 'Compare');
+    await choose(page, 'Filter by task set', 'reviews and names');
+    for (const r of started) await page.getByLabel(`select run ${r.id}`).check();
+    const caption = page.getByTestId('chart-caption');
+    await expect.poll(() => caption.textContent()).toMatch(/^2 groups, bands of mean ± std over up to 2 runs; x from 0 to 2$/);
+    await choose(page, 'x-axis', 'attention spent');
+    await expect.poll(() => caption.textContent()).toMatch(/^2 groups, .*; x from 0 to [\d,]{4,}$/);
+    const diff = page.getByRole('table', { name: 'config diff' });
+    await expect.poll(() => diff.getByRole('row').allTextContents()).toEqual([expect.stringMatching(/^field/), 'policylpuniform']);
+    await page.getByRole('table', { name: 'final metrics' }).getByText('★ best').first().waitFor(); // equal runs tie
+    await page.getByRole('heading', { name: /^Pick runs/ }).click(); // close the open menu for the picture
+    const renderMs = await page.evaluate(() => performance.getEntriesByName('compare').at(-1)?.duration ?? -1);
+    expect(renderMs).toBeGreaterThan(0);
+    await screenshot(page, 'compare');
+    expect(errors.join('\n')).toBe('');
+  }, 120_000);
+
   it('follows a dark system theme, and every view is reachable by keyboard', async () => {
     const { page, errors } = await watchedPage(browser, { colorScheme: 'dark' });
     await page.goto(served.url);
     await page.getByRole('cell', { name: 'seed example', exact: true }).waitFor();
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(bg).not.toBe('rgb(255, 255, 255)');
-    for (const name of ['Data', 'Task sets', 'Solve', 'Runs']) {
+    for (const name of ['Data', 'Task sets', 'Solve', 'Runs', 'Compare']) {
       await page.keyboard.press('Tab');
       expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe(name);
     }
+    await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Start runs' }).waitFor();
     await screenshot(page, 'runs-dark');

@@ -1,11 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareChartOption, ema, lttb, MAX_POINTS } from '../../src-main/compare/chart';
 import { Lab } from '../../src-main/lab';
 import * as store from '../../src-main/store';
+import { cli } from './helpers/cli';
+import { tmpDir } from './helpers/tmp';
 
 /** Runs with known curves, written straight to the store: value = base + slope·epoch per task. */
-function seeded() {
-  const lab = new Lab(':memory:');
+function seeded(path = ':memory:') {
+  const lab = new Lab(path);
   const config = (policy: string) => ({ policy, model: 'bag', epochs: 3, lr: 0.005, solveId: policy === 'lp' ? 1 : 2, tasks: [{ name: 'a', pi: policy === 'lp' ? 1 : 0.5 }] });
   const runs = [['lp', 1, 0.5], ['lp', 2, 0.6], ['uniform', 1, 0.3], ['uniform', 2, 0.3]] as const;
   const ids = runs.map(([policy, seed, base]) => {
@@ -65,6 +69,24 @@ describe('comparing runs', () => {
     expect(json.map((r: { run: { id: number } }) => r.run.id)).toEqual(ids);
     lab.close();
   });
+});
+
+describe('compare on the command line', () => {
+  const dir = tmpDir();
+  it('prints the final table and the diff, and writes the chart as a PNG rendered in Node', async () => {
+    const db = join(dir, 'lab.db');
+    const { lab } = seeded(db);
+    lab.close();
+    const png = join(dir, 'compare.png');
+    const r = await cli(['--db', db, 'compare', '1', '2', '3', '4', '--group-by', 'policy', '--x', 'attention', '--png', png]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\n\s*2\s+lp\s+2\s+3\s+0\.9\s+0\.75\s+0\.825\s+6000\s+37\.5\s+best\n/);
+    expect(r.stdout).toMatch(/what differs: policy \(lp: lp, uniform: uniform\)/);
+    const bytes = readFileSync(png);
+    expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+    expect(bytes.readUInt32BE(16)).toBe(2000); // 1000 px chart at 2×
+    expect((await cli(['--db', db, 'compare', '9'])).stderr).toMatch(/run 9 does not exist/);
+  }, 30_000);
 });
 
 describe('the comparison chart', () => {

@@ -1,0 +1,19 @@
+import { Resvg } from '@resvg/resvg-js';
+import * as echarts from 'echarts';
+import type { Comparison } from '../api/schemas';
+import { compareChartOption, type ChartOptions } from './chart';
+
+/**
+ * A comparison chart drawn in Node, for reports without the app: ECharts' server-side
+ * SVG renderer (the same option the app draws), rasterised to PNG by resvg.
+ */
+export function renderComparisonPng(c: Comparison, o: ChartOptions, size = { width: 1000, height: 520 }): Buffer {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, ...size });
+  try {
+    chart.setOption({ backgroundColor: '#ffffff', textStyle: { fontFamily: 'DejaVu Sans, Liberation Sans, sans-serif' }, ...compareChartOption(c, o).option });
+    const svg = chart.renderToSVGString();
+    return new Resvg(svg, { background: '#ffffff', fitTo: { mode: 'width', value: size.width * 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+  } finally {
+    chart.dispose();
+  }
+}
