@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-export const root = join(__dirname, '../..');
+export const root = join(import.meta.dirname, '../..');
 export const shots = join(root, 'test-results/screenshots');
 
 /** Builds the renderer once per test file (the e2e tests run against the real bundle). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -123,6 +123,12 @@ describe('serve mode in Chromium', () => {
     const renderMs = await page.evaluate(() => performance.getEntriesByName('compare').at(-1)?.duration ?? -1);
     expect(renderMs).toBeGreaterThan(0);
     await screenshot(page, 'compare');
+    // exports: the selection as CSV, the chart as PNG
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(csv.suggestedFilename()).toBe('runs-4.csv');
+    expect(readFileSync(await csv.path(), 'utf8').split('\n')[0]).toBe('run_id,epoch,step,task,metric,value,attention,wall_ms');
+    const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'PNG' }).click()]);
+    expect(readFileSync(await png.path()).subarray(1, 4).toString()).toBe('PNG');
     expect(errors.join('\n')).toBe('');
   }, 120_000);
 
@@ -139,6 +145,8 @@ describe('serve mode in Chromium', () => {
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Start runs' }).waitFor();
+    expect(await page.locator('nav [aria-current="page"]').textContent()).toMatch(/Runs/);
+    await page.waitForTimeout(400); // the buttons' colour transition, for the picture
     await screenshot(page, 'runs-dark');
     expect(errors.join('\n')).toBe('');
   });
