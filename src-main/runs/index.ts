@@ -24,7 +24,7 @@ export interface RunConfig extends Omit<TrainConfig, 'seed'> {
   tasks: TrainerTask[];
 }
 
-interface Live { child: ChildProcess; stderr: string; done: boolean; error: string | null; stopping: 'cancelled' | 'interrupted' | null }
+interface Live { child: ChildProcess; why: (code: number | null, signal: NodeJS.Signals | null) => string; done: boolean; error: string | null; stopping: 'cancelled' | 'interrupted' | null }
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -34,6 +34,17 @@ function trainerEntry(): { path: string; execArgv: string[] } {
   const built = join(here, 'trainer.js');
   if (existsSync(built)) return { path: built, execArgv: [] };
   return { path: join(here, 'trainer.ts'), execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href] };
+}
+
+/** A trainer process, keeping the tail of its standard error to explain a crash. */
+function forkTrainer(): { child: ChildProcess; why: (code: number | null, signal: NodeJS.Signals | null) => string } {
+  const entry = trainerEntry();
+  const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const why = (code: number | null, signal: NodeJS.Signals | null) =>
+    `the trainer ${signal ? `was killed (${signal})` : `exited with code ${code}`}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
+  return { child, why };
 }
 
 export class RunQueue {
@@ -146,13 +157,11 @@ export class RunQueue {
       config: { model: config.model, dim: config.dim, hidden: config.hidden, lr: config.lr, batchSize: config.batchSize, epochs: config.epochs, seed: run.seed, vocabSize: config.vocabSize },
       resume: ckpt?.path, initFrom: init,
     };
-    const entry = trainerEntry();
-    const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
-    const l: Live = { child, stderr: '', done: false, error: null, stopping: null };
+    const { child, why } = forkTrainer();
+    const l: Live = { child, why, done: false, error: null, stopping: null };
     this.live.set(runId, l);
     store.setRunStatus(this.db, runId, 'running', { environment: { ...run.environment, ownerPid: process.pid, trainerPid: child.pid } });
     this.report(runId, ckpt ? `resuming after epoch ${ckpt.epoch}` : 'starting', 0, null, 'starting the trainer');
-    child.stderr!.on('data', (d: Buffer) => (l.stderr = (l.stderr + d.toString()).slice(-4000)));
     child.on('message', (m: TrainerMessage) => this.onMessage(runId, l, m));
     // 'close', not 'exit': it comes after the last IPC message is read, so no report is lost
     child.on('close', (code, signal) => this.onExit(runId, l, code, signal));
@@ -197,8 +206,7 @@ export class RunQueue {
       if (l.stopping || status === 'cancelled') { /* status written by cancel() or close() */ }
       else if (l.done && !l.error) store.setRunStatus(this.db, runId, 'completed');
       else {
-        const how = l.error ?? `the trainer ${signal ? `was killed (${signal})` : `exited with code ${code}`}${l.stderr.trim() ? `: ${l.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
-        store.setRunStatus(this.db, runId, 'failed', { error: how });
+        store.setRunStatus(this.db, runId, 'failed', { error: l.error ?? l.why(code, signal) });
       }
       const run = store.getRun(this.db, runId);
       this.report(runId, run.status, 1, 1, run.error ?? run.status);
@@ -298,11 +306,9 @@ export function profileInProcess(
 ): Promise<{ secondsPerPass: number[]; backend: string }> {
   if (db.name === ':memory:' || db.name === '') throw new LabError('unsupported', 'profiling needs a database on disk (the trainer process reads it), not :memory:');
   checkTrainable(set);
-  const entry = trainerEntry();
-  const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
-  let stderr = '', backend = '', result: number[] | null = null, error: string | null = null;
+  const { child, why } = forkTrainer();
+  let backend = '', result: number[] | null = null, error: string | null = null;
   report('starting', 0, set.tasks.length, 'starting the trainer');
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   child.on('message', (m: TrainerMessage) => {
     if (m.type === 'started') backend = m.backend.name;
     else if (m.type === 'profiling') report('timing', m.done, m.total, `timed ${m.done} of ${m.total} task(s) on ${backend}`);
@@ -313,7 +319,7 @@ export function profileInProcess(
   return new Promise((resolve, reject) =>
     child.on('close', (code, signal) => {
       if (result) return resolve({ secondsPerPass: result, backend });
-      reject(new LabError('internal', `profiling failed: ${error ?? `the trainer ${signal ? `was killed (${signal})` : `exited with code ${code}`}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`}`));
+      reject(new LabError('internal', `profiling failed: ${error ?? why(code, signal)}`));
     }),
   );
 }
