@@ -119,6 +119,13 @@ describe('serve mode in Chromium', () => {
     const diff = page.getByRole('table', { name: 'config diff' });
     await expect.poll(() => diff.getByRole('row').allTextContents()).toEqual([expect.stringMatching(/^field/), 'policylpuniform']);
     await page.getByRole('table', { name: 'final metrics' }).getByText('★ best').first().waitFor(); // equal runs tie
+    // the picker sorts by a final metric, best first
+    await choose(page, 'Sort runs by final metric', 'test.accuracy');
+    const finals = async () => (await page.getByRole('table', { name: 'runs to compare' }).locator('tbody tr td:last-child').allTextContents()).map(Number);
+    await expect.poll(async () => (await finals()).length).toBe(5);
+    const got = await finals();
+    expect(got.every((v) => v > 0)).toBe(true);
+    expect(got).toEqual([...got].sort((a, b) => b - a));
     await page.getByRole('heading', { name: /^Pick runs/ }).click(); // close the open menu for the picture
     const renderMs = await page.evaluate(() => performance.getEntriesByName('compare').at(-1)?.duration ?? -1);
     expect(renderMs).toBeGreaterThan(0);
