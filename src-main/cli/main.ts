@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../server';
 import { LabError } from '../api/errors';
@@ -428,6 +428,34 @@ program
       out(table(['group', 'runs', `final ${c.metric} mean`, 'std'], last));
     }
     out(c.diff.length ? `what differs: ${c.diff.map((d) => `${d.field} (${d.values.map((v) => `${v.group}: ${v.value}`).join(', ')})`).join('; ')}` : 'what differs: nothing');
+  });
+
+program
+  .command('study <taskset>')
+  .description('pilot, learning-curve fits, every policy over several seeds, and a Markdown report with charts')
+  .option('--budget <A>', "attention budget per epoch (default: the task set's)", num)
+  .option('--policies <list>', 'policies to compare', 'uniform,size,temperature,seed-formula,lp,curve')
+  .option('--seeds <n>', 'seeds per policy (1..n)', num, 3)
+  .option('--epochs <n>', 'epochs per run', num, 5)
+  .option('--pilot-epochs <n>', 'epochs of the uniform pilot run', num, 4)
+  .option('--pilot-fraction <f>', "the pilot's attention as a share of one study run's", num, 0.25)
+  .addOption(new Option('--model <kind>', 'encoder').choices(['bag', 'cnn', 'transformer']).default('bag'))
+  .requiredOption('--report <dir>', 'folder for report.md and its charts')
+  .action(async (ref: string, o) => {
+    const { runStudy } = await import('../study');
+    const l = open();
+    const stop = showRunProgress(l);
+    try {
+      const r = await runStudy(l, {
+        taskSetId: await taskSetId(ref), budget: o.budget, policies: String(o.policies).split(',').map((x: string) => x.trim()) as never,
+        seeds: Array.from({ length: o.seeds }, (_, i) => i + 1), epochs: o.epochs, pilotEpochs: o.pilotEpochs, pilotFraction: o.pilotFraction, report: resolve(o.report), model: o.model,
+      }, (line) => { stop(); process.stderr.write(`${line}\n`); });
+      stop();
+      out(r.markdown);
+      process.stderr.write(`wrote ${join(resolve(o.report), 'report.md')}\n`);
+    } finally {
+      stop();
+    }
   });
 
 program

@@ -17,6 +17,8 @@ export interface CheckpointHeader {
   step: number;
   attention: number;
   taskAttention: number[];
+  /** examples executed per task (absent in checkpoints written before it was kept) */
+  taskExamples?: number[];
   wallMs: number;
   best: number | null;
 }

@@ -47,7 +47,7 @@ export async function train(data: TrainingData, alloc: TrainTask[], c: TrainConf
     const meanW = active.reduce((s, a) => s + a.weight, 0) / Math.max(1, active.length);
     const weights = alloc.map((a) => (meanW > 0 ? a.weight / meanW : 1));
     let epoch = 0, step = 0, attention = 0, wallBefore = 0, best: number | null = null;
-    const taskAttention = tasks.map(() => 0);
+    const taskAttention = tasks.map(() => 0), taskExamples = tasks.map(() => 0);
 
     if (start.resume) {
       const { header, state } = readCheckpoint(start.resume);
@@ -56,6 +56,7 @@ export async function train(data: TrainingData, alloc: TrainTask[], c: TrainConf
       ({ epoch, step, attention, best } = header);
       wallBefore = header.wallMs;
       header.taskAttention.forEach((a, i) => (taskAttention[i] = a));
+      header.taskExamples?.forEach((a, i) => (taskExamples[i] = a));
     } else if (start.initFrom) {
       const { header, state } = readCheckpoint(start.initFrom);
       const m = header.model;
@@ -79,7 +80,7 @@ export async function train(data: TrainingData, alloc: TrainTask[], c: TrainConf
           points.push(point(t.name, `${name}.loss`, e.loss), point(t.name, `${name}.accuracy`, e.accuracy), point(t.name, `${name}.f1`, e.f1));
         }
         if (trainLoss[i] !== null) points.push(point(t.name, 'train.loss', trainLoss[i]!));
-        points.push(point(t.name, 'attention', taskAttention[i]));
+        points.push(point(t.name, 'attention', taskAttention[i]), point(t.name, 'examples', taskExamples[i])); // examples: for learning curves
         if (epoch === 0 && t.test.size) points.push(point(t.name, 'test.majority', majority(t.test))); // the baseline every curve must beat
       });
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -110,6 +111,7 @@ export async function train(data: TrainingData, alloc: TrainTask[], c: TrainConf
         step++;
         attention += b.tokens;
         taskAttention[i] += b.tokens;
+        taskExamples[i] += b.size;
         epochSamples += b.size;
         const now = performance.now();
         if (hooks.progress && (now - lastReport > 250 || k === plan.length - 1)) {
@@ -127,7 +129,7 @@ export async function train(data: TrainingData, alloc: TrainTask[], c: TrainConf
       const v = meanVal(points);
       const improved = v !== null && (best === null || v > best);
       if (improved) best = v;
-      const header: CheckpointHeader = { format: 'attention-lab/checkpoint', version: 1, model: model.config, vocab: data.vocab, tasks: tasks.map((t) => t.name), epoch, step, attention, taskAttention, wallMs: wall(), best };
+      const header: CheckpointHeader = { format: 'attention-lab/checkpoint', version: 1, model: model.config, vocab: data.vocab, tasks: tasks.map((t) => t.name), epoch, step, attention, taskAttention, taskExamples, wallMs: wall(), best };
       const latest = join(start.checkpointDir, 'latest.ckpt'), bestPath = join(start.checkpointDir, 'best.ckpt');
       writeCheckpoint(latest, header, model.state());
       const checkpoints: EpochReport['checkpoints'] = [{ kind: 'latest', path: latest, metric: v }];
