@@ -24,6 +24,9 @@ function peakRssMiB(): number {
 }
 
 process.on('SIGINT', () => {}); // Ctrl+C in a terminal reaches the whole group: the parent decides what stops
+// A parent that dies without killing us (the CLI interrupted, the app crashed): nobody stores what we report, so stop.
+let finished = false;
+process.on('disconnect', () => process.exit(finished ? 0 : 1));
 const send = (m: TrainerMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
 
 process.once('message', async (job: TrainerJob | ProfileJob) => {
@@ -37,6 +40,7 @@ process.once('message', async (job: TrainerJob | ProfileJob) => {
     if (job.kind === 'profile') {
       const r = profileTasks(data, job.config, (done, total) => void send({ type: 'profiling', done, total }));
       await send({ type: 'profiled', ...r });
+      finished = true;
       return process.disconnect();
     }
     const result = await train(data, job.tasks, job.config, { checkpointDir: job.checkpointDir, resume: job.resume, initFrom: job.initFrom }, {
@@ -47,5 +51,6 @@ process.once('message', async (job: TrainerJob | ProfileJob) => {
   } catch (e) {
     await send({ type: 'failed', error: (e as Error).message });
   }
+  finished = true;
   process.disconnect();
 });
