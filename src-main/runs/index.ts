@@ -237,14 +237,14 @@ export class RunQueue {
 }
 
 /** The checkpoint another run's encoder starts from: its best, else its latest. */
-export function initCheckpoint(db: store.Db, runId: number): string {
+function initCheckpoint(db: store.Db, runId: number): string {
   const c = store.getCheckpoint(db, runId, 'best') ?? store.getCheckpoint(db, runId, 'latest');
   if (!c) throw new LabError('invalid_input', `initFrom: run ${runId} has no checkpoint yet (it has not finished an epoch)`);
   if (!existsSync(c.path)) throw new LabError('not_found', `initFrom: run ${runId}'s checkpoint file ${c.path} is missing`);
   return c.path;
 }
 
-export function formatSeconds(s: number): string {
+function formatSeconds(s: number): string {
   if (s < 60) return `${Math.round(s)} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
   return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;

@@ -69,8 +69,9 @@ export async function train(data: TrainingData, alloc: TrainTask[], c: TrainConf
     const t0 = performance.now();
     const wall = () => wallBefore + performance.now() - t0;
     const point = (task: string, metric: string, value: number): MetricPoint => ({ epoch, step, task, metric, value, attention, wallMs: wall() });
+    let latest: MetricPoint[] = []; // the last evaluation: the result reads it rather than evaluating again
     const evaluate = (trainLoss: (number | null)[], samplesPerS: number | null): MetricPoint[] => {
-      const points: MetricPoint[] = [];
+      const points: MetricPoint[] = (latest = []);
       const val: number[] = [], test: number[] = [];
       tasks.forEach((t, i) => {
         for (const [name, split] of [['val', t.validation], ['test', t.test]] as const) {
@@ -148,8 +149,8 @@ export async function train(data: TrainingData, alloc: TrainTask[], c: TrainConf
         epochs: Math.min(epoch, c.epochs),
         samplesPerS: samples / (trainMs / 1000 || 1),
         tasks: tasks.map((t, i) => {
-          const val = t.validation.size ? evaluateSplit(model, t, t.validation) : null, test = t.test.size ? evaluateSplit(model, t, t.test) : null;
-          return { task: t.name, valAccuracy: val?.accuracy ?? NaN, testAccuracy: test?.accuracy ?? NaN, testF1: test?.f1 ?? NaN, majority: majority(t.test.size ? t.test : t.train), attention: taskAttention[i] };
+          const at = (metric: string) => latest.find((p) => p.task === t.name && p.metric === metric)?.value ?? NaN;
+          return { task: t.name, valAccuracy: at('val.accuracy'), testAccuracy: at('test.accuracy'), testF1: at('test.f1'), majority: majority(t.test.size ? t.test : t.train), attention: taskAttention[i] };
         }),
       };
     }
