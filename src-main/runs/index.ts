@@ -24,7 +24,12 @@ export interface RunConfig extends Omit<TrainConfig, 'seed'> {
   tasks: TrainerTask[];
 }
 
-interface Live { child: ChildProcess; why: (code: number | null, signal: NodeJS.Signals | null) => string; done: boolean; error: string | null; stopping: 'cancelled' | 'interrupted' | null }
+interface Live {
+  child: ChildProcess; why: (code: number | null, signal: NodeJS.Signals | null) => string;
+  done: boolean; error: string | null; stopping: 'cancelled' | 'interrupted' | null;
+  /** the trainer's messages and its exit, handled one after another (a store may wait for another writer) */
+  chain: Promise<void>;
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -57,17 +62,19 @@ export class RunQueue {
     private readonly db: store.Db,
     private readonly emit: (e: ProgressEvent) => void,
     readonly concurrency = 1,
-  ) {}
+  ) {
+    if (db.name !== ':memory:' && db.name !== '') store.relocateSharedCheckpoints(db);
+  }
 
   /** The trainer process reads the database, so it must be a file. */
   requireDiskDb(): void {
     if (this.db.name === ':memory:' || this.db.name === '') throw new LabError('unsupported', 'training needs a database on disk (the trainer process reads it), not :memory:');
   }
 
-  /** Where a run's checkpoint files live: beside the database, one folder per run. */
+  /** Where a run's checkpoint files live: in this database's own folder beside it, one folder per run. */
   checkpointDir(runId: number): string {
     this.requireDiskDb();
-    return join(dirname(this.db.name), 'checkpoints', `run-${runId}`);
+    return store.runCheckpointDir(this.db.name, runId);
   }
 
   enqueue(runId: number): void {
@@ -157,38 +164,46 @@ export class RunQueue {
       config: { model: config.model, dim: config.dim, hidden: config.hidden, lr: config.lr, batchSize: config.batchSize, epochs: config.epochs, seed: run.seed, vocabSize: config.vocabSize },
       resume: ckpt?.path, initFrom: init,
     };
+    store.pruneCheckpointFiles(this.db, runId); // files the database does not name (an orphan's epochs, a cut-short write) go
     const { child, why } = forkTrainer();
-    const l: Live = { child, why, done: false, error: null, stopping: null };
+    const l: Live = { child, why, done: false, error: null, stopping: null, chain: Promise.resolve() };
     this.live.set(runId, l);
     store.setRunStatus(this.db, runId, 'running', { environment: { ...run.environment, ownerPid: process.pid, trainerPid: child.pid } });
     this.report(runId, ckpt ? `resuming after epoch ${ckpt.epoch}` : 'starting', 0, null, 'starting the trainer');
-    child.on('message', (m: TrainerMessage) => this.onMessage(runId, l, m));
+    const then = (f: () => Promise<void>) => (l.chain = l.chain.then(f));
+    child.on('message', (m: TrainerMessage) => then(() => this.onMessage(runId, l, m)));
     // 'close', not 'exit': it comes after the last IPC message is read, so no report is lost
-    child.on('close', (code, signal) => this.onExit(runId, l, code, signal));
+    child.on('close', (code, signal) => then(() => this.onExit(runId, l, code, signal)));
     child.send(job);
   }
 
-  private onMessage(runId: number, l: Live, m: TrainerMessage): void {
+  private async onMessage(runId: number, l: Live, m: TrainerMessage): Promise<void> {
     if (l.stopping) return; // cancelled or closing: the run's record is final
     try {
       if (m.type === 'started') {
-        const run = store.getRun(this.db, runId);
-        store.setRunStatus(this.db, runId, 'running', { backend: m.backend.name, environment: { ...run.environment, backend: m.backend } });
+        await store.retryBusy(() => store.writeTx(this.db, () => {
+          const run = store.getRun(this.db, runId);
+          store.setRunStatus(this.db, runId, 'running', { backend: m.backend.name, environment: { ...run.environment, backend: m.backend } });
+        }));
       } else if (m.type === 'progress') {
         const p = m.progress;
         const eta = p.etaS === null ? '' : `, ETA ${formatSeconds(p.etaS)}`;
         this.report(runId, `epoch ${p.epoch}/${p.epochs}`, p.stepInEpoch, p.stepsInEpoch, `${Math.round(p.samplesPerS).toLocaleString('en-US')} samples/s${eta}`, { epoch: p.epoch, epochs: p.epochs, etaS: p.etaS, samplesPerS: p.samplesPerS });
       } else if (m.type === 'epoch') {
-        this.db.transaction(() => {
+        // another door may be importing: wait for its lock, and never lose an epoch to it
+        await store.retryBusy(() => store.writeTx(this.db, () => {
           store.appendMetrics(this.db, runId, m.report.points);
           for (const c of m.report.checkpoints) store.saveCheckpoint(this.db, { runId, epoch: m.report.epoch, ...c });
-        })();
+        }));
+        if (m.report.checkpoints.length) store.pruneCheckpointFiles(this.db, runId, m.report.epoch + 1);
         const acc = m.report.points.find((p) => p.task === '' && p.metric === 'val.accuracy');
         this.report(runId, `epoch ${m.report.epoch} done`, 1, 1, acc ? `validation accuracy ${(acc.value * 100).toFixed(1)}%` : 'evaluated', { epoch: m.report.epoch });
       } else if (m.type === 'done') {
         l.done = true;
-        const run = store.getRun(this.db, runId);
-        store.setRunStatus(this.db, runId, 'running', { environment: { ...run.environment, memoryMiB: { afterLoading: Math.round(m.memory.loadedMiB), peak: Math.round(m.memory.peakMiB) } } });
+        await store.retryBusy(() => store.writeTx(this.db, () => {
+          const run = store.getRun(this.db, runId);
+          store.setRunStatus(this.db, runId, 'running', { environment: { ...run.environment, memoryMiB: { afterLoading: Math.round(m.memory.loadedMiB), peak: Math.round(m.memory.peakMiB) } } });
+        }));
       }
       else if (m.type === 'profiled' || m.type === 'profiling') return;
       else if (m.type === 'failed') l.error = m.error;
@@ -199,20 +214,26 @@ export class RunQueue {
     }
   }
 
-  private onExit(runId: number, l: Live, code: number | null, signal: NodeJS.Signals | null): void {
-    this.live.delete(runId);
+  private async onExit(runId: number, l: Live, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    if (this.closed) return void this.live.delete(runId); // close() wrote the status, and the database is gone
+    // a write cut short (a full disk, a kill) leaves a temporary file: free its space before storing why
+    if (!l.stopping) try { store.pruneCheckpointFiles(this.db, runId); } catch { /* the folder is unreadable: the status matters more */ }
+    const error = l.error ?? l.why(code, signal);
     try {
-      const status = store.getRun(this.db, runId).status;
-      if (l.stopping || status === 'cancelled') { /* status written by cancel() or close() */ }
-      else if (l.done && !l.error) store.setRunStatus(this.db, runId, 'completed');
-      else {
-        store.setRunStatus(this.db, runId, 'failed', { error: l.error ?? l.why(code, signal) });
-      }
+      await store.retryBusy(() => store.writeTx(this.db, () => {
+        const status = store.getRun(this.db, runId).status;
+        if (l.stopping || status === 'cancelled') return; // status written by cancel() or close()
+        if (l.done && !l.error) store.setRunStatus(this.db, runId, 'completed');
+        else store.setRunStatus(this.db, runId, 'failed', { error });
+      }), l.stopping ? 0 : 30_000);
       const run = store.getRun(this.db, runId);
       this.report(runId, run.status, 1, 1, run.error ?? run.status);
-    } catch {
-      /* the run was deleted meanwhile: nothing left to mark */
+    } catch (e) {
+      // Deleted meanwhile: nothing to mark. Anything else (the disk is full, say) is said, not swallowed.
+      if (!(e instanceof LabError && e.code === 'not_found'))
+        this.report(runId, 'failed', 1, 1, `${l.done && !l.error ? 'the run finished' : error}; its status could not be stored: ${(e as Error).message}`);
     }
+    this.live.delete(runId);
     this.settle(runId);
     this.pump();
   }
@@ -231,8 +252,11 @@ export class RunQueue {
   /** Deletes a stopped run with its checkpoint files. */
   delete(runId: number): void {
     if (this.isActive(runId)) throw new LabError('conflict', `run ${runId} is ${store.getRun(this.db, runId).status}: cancel it first`);
+    const files = this.db.name === ':memory:' ? [] : [store.getCheckpoint(this.db, runId, 'latest'), store.getCheckpoint(this.db, runId, 'best')];
     store.deleteRun(this.db, runId);
-    if (this.db.name !== ':memory:') rmSync(this.checkpointDir(runId), { recursive: true, force: true });
+    if (this.db.name === ':memory:') return;
+    for (const c of files) if (c) rmSync(c.path, { force: true }); // named by this database only (older runs' files may sit elsewhere)
+    rmSync(this.checkpointDir(runId), { recursive: true, force: true });
   }
 }
 
@@ -285,7 +309,7 @@ export function createRuns(db: store.Db, set: TaskSet, solve: Solve, req: RunReq
   }
   const { seeds, name, tags, initFrom, ...train } = req;
   const config: Omit<RunConfig, 'seed'> = { ...train, policy: solve.policy, solveId: solve.id, initFrom: initFrom ?? null, tasks };
-  return db.transaction(() =>
+  return store.writeTx(db, () =>
     seeds.map((seed) =>
       store.createRun(db, {
         taskSetId: set.id, solveId: solve.id, seed, tags, config: config as unknown as Record<string, unknown>,
@@ -293,7 +317,7 @@ export function createRuns(db: store.Db, set: TaskSet, solve: Solve, req: RunReq
         environment: { ownerPid: process.pid },
       }),
     ),
-  )();
+  );
 }
 
 /**

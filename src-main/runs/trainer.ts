@@ -46,6 +46,7 @@ process.once('message', async (job: TrainerJob | ProfileJob) => {
     const result = await train(data, job.tasks, job.config, { checkpointDir: job.checkpointDir, resume: job.resume, initFrom: job.initFrom }, {
       progress: (progress) => void send({ type: 'progress', progress }),
       epoch: (report) => void send({ type: 'epoch', report }),
+      stop: () => !process.connected, // the parent is gone: nothing we write would be stored
     });
     await send({ type: 'done', result, memory: { loadedMiB, peakMiB: peakRssMiB() } });
   } catch (e) {

@@ -1,5 +1,5 @@
 import { LabError } from '../api/errors';
-import { type Db, now } from './db';
+import { type Db, now, writeTx } from './db';
 
 export type Split = 'train' | 'validation' | 'test';
 export interface Example { text: string; label: string; split: Split }
@@ -16,7 +16,7 @@ export function createDataset(
   d: { name: string; source: string; labels: string[]; meta?: Record<string, unknown> },
   examples: Iterable<Example>,
 ): DatasetRow {
-  const id = db.transaction(() => {
+  const id = writeTx(db, () => {
     if (db.prepare('SELECT 1 FROM datasets WHERE name = ?').get(d.name))
       throw new LabError('conflict', `name: a data set named '${d.name}' already exists`);
     const id = Number(
@@ -37,7 +37,7 @@ export function createDataset(
     }
     for (let k = 0; k < args.length; k += 4) one.run(args.slice(k, k + 4));
     return id;
-  }).immediate();
+  });
   return getDataset(db, id);
 }
 

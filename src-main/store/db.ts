@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { LabError } from '../api/errors';
@@ -24,10 +24,15 @@ export interface OpenOptions {
 }
 
 export function openDb(path: string, opts: OpenOptions = {}): Db {
-  if (path !== ':memory:' && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  if (path !== ':memory:') checkPath(path, opts.readonly ?? false);
+  let db: Db;
   try {
-    // busy_timeout first: a trainer may hold the write lock for a moment.
+    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  } catch (e) {
+    throw openError(path, e);
+  }
+  try {
+    // busy_timeout first: another door (the CLI importing, say) may hold the write lock for a while.
     db.pragma('busy_timeout = 5000');
     checkVersion(db, path); // before anything that writes: a newer database stays byte-for-byte as it was
     if (!opts.readonly) db.pragma('journal_mode = WAL');
@@ -37,7 +42,89 @@ export function openDb(path: string, opts: OpenOptions = {}): Db {
     return db;
   } catch (e) {
     db.close();
-    throw e;
+    throw e instanceof LabError ? e : openError(path, e);
+  }
+}
+
+/**
+ * What can be wrong with a database path, said before SQLite says it less plainly: a
+ * folder, a folder that cannot be made or written (SQLite's WAL needs files beside the
+ * database), a read-only file. Refused at open, so no long work starts that cannot be stored.
+ */
+function checkPath(path: string, readonly: boolean): void {
+  const dir = dirname(path);
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    /* a new database */
+  }
+  if (st?.isDirectory()) throw new LabError('invalid_input', `database ${path} is a folder, not a file: name a file such as ${join(path, 'lab.db')}`);
+  if (readonly) return;
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new LabError('invalid_input', `database ${path}: its folder ${dir} cannot be created (${errnoWords(e)})`);
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new LabError('invalid_input', `database ${path}: its folder ${dir} is not writable, and the lab writes its journal there — choose a database in a folder you can write`);
+  }
+  if (st) {
+    try {
+      accessSync(path, constants.W_OK);
+    } catch {
+      throw new LabError('invalid_input', `database ${path} is read-only: make it writable (chmod u+w) or copy it somewhere you can write`);
+    }
+  }
+}
+
+/** SQLite's and the file system's errors at open, in words that name the file and what to do. */
+function openError(path: string, e: unknown): LabError {
+  const code = (e as { code?: string }).code ?? '';
+  const msg = (e as Error).message ?? String(e);
+  if (code === 'SQLITE_NOTADB') return new LabError('invalid_input', `${path} is not an Attention Lab database (it is not an SQLite file); it was left untouched`);
+  if (code.startsWith('SQLITE_CORRUPT')) return new LabError('invalid_input', `database ${path} is damaged (${msg}); it was left untouched — restore it from a backup, or try \`sqlite3 ${path} .recover\``);
+  if (code.startsWith('SQLITE_READONLY')) return new LabError('invalid_input', `database ${path} cannot be written (${msg})`);
+  if (code.startsWith('SQLITE_CANTOPEN')) return new LabError('invalid_input', `database ${path} cannot be opened: ${errnoWords(e)}`);
+  if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE') return new LabError('internal', `database ${path}: the disk is full (${msg})`);
+  return new LabError('internal', `database ${path} cannot be opened: ${msg}`);
+}
+
+const errnoWords = (e: unknown): string => {
+  const err = e as NodeJS.ErrnoException;
+  const words: Record<string, string> = { EACCES: 'permission denied', EPERM: 'permission denied', ENOENT: 'no such file or folder', EROFS: 'the file system is read-only', ENOSPC: 'no space left on device', ENOTDIR: 'a part of the path is a file, not a folder' };
+  return (err.code && words[err.code]) ?? err.message ?? String(e);
+};
+
+/**
+ * Runs fn in one transaction that takes the write lock first (BEGIN IMMEDIATE). A deferred
+ * transaction that reads and then writes cannot wait for another writer: SQLite answers
+ * SQLITE_BUSY at once. IMMEDIATE waits up to the busy timeout instead. Nested calls become
+ * savepoints of the outer one, so the outermost must be this.
+ */
+export function writeTx<T>(db: Db, fn: () => T): T {
+  return db.inTransaction ? db.transaction(fn)() : db.transaction(fn).immediate();
+}
+
+/** SQLite's "another process holds the lock" after the busy timeout ran out. */
+export const isBusy = (e: unknown): boolean => /^SQLITE_(BUSY|LOCKED)/.test((e as { code?: string }).code ?? '');
+
+/**
+ * Retries a write that met another writer's lock after the busy timeout, with backoff,
+ * for up to `totalMs`. The wait between tries is asynchronous, so the event loop (the API
+ * of serve mode, the app's window) stays responsive while a long import holds the lock.
+ */
+export async function retryBusy<T>(fn: () => T, totalMs = 120_000): Promise<T> {
+  const t0 = Date.now();
+  for (let wait = 50; ; wait = Math.min(wait * 2, 2_000)) {
+    try {
+      return fn();
+    } catch (e) {
+      if (!isBusy(e) || Date.now() - t0 + wait > totalMs) throw e;
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 }
 

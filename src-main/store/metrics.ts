@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { LabError } from '../api/errors';
 import type { MetricPoint } from '../api/schemas';
-import type { Db } from './db';
+import { type Db, writeTx } from './db';
 
 /** Most rows per INSERT statement: one JS→C crossing for many rows is what makes batches fast. */
 const CHUNK = 128;
@@ -26,7 +26,7 @@ const insertOf = (db: Db, rows: number) => stmt(db, insertSql[rows]);
  */
 export function appendMetrics(db: Db, runId: number, points: readonly MetricPoint[]): void {
   if (points.length === 0) return;
-  db.transaction(() => {
+  writeTx(db, () => {
     if (!stmt(db, 'SELECT 1 FROM runs WHERE id = ?').get(runId))
       throw new LabError('not_found', `metric points: run ${runId} does not exist`);
     stmt(db, 'DELETE FROM metric_series WHERE run_id = ?').run(runId); // a packed view would now be stale
@@ -41,15 +41,15 @@ export function appendMetrics(db: Db, runId: number, points: readonly MetricPoin
       }
       insertOf(db, n).run(args);
     }
-  }).immediate();
+  });
 }
 
 /** Drops a run's points after `epoch` (all of them for −1): a resumed run logs those epochs again. */
 export function deleteMetricsAfter(db: Db, runId: number, epoch: number): void {
-  db.transaction(() => {
+  writeTx(db, () => {
     db.prepare('DELETE FROM metric_points WHERE run_id = ? AND epoch > ?').run(runId, epoch);
     db.prepare('DELETE FROM metric_series WHERE run_id = ?').run(runId);
-  })();
+  });
 }
 
 export function readMetrics(db: Db, runId: number): MetricPoint[] {
@@ -79,7 +79,7 @@ const FIELDS = 5; // epoch, step, value, attention, wall_ms
  * so that comparing many runs reads hundreds of rows instead of hundreds of thousands.
  */
 export function sealRun(db: Db, runId: number): void {
-  db.transaction(() => {
+  writeTx(db, () => {
     const rows = db
       .prepare('SELECT metric, task, epoch, step, value, attention, wall_ms FROM metric_points WHERE run_id = ? ORDER BY metric, task, epoch, step')
       .raw()
@@ -95,7 +95,7 @@ export function sealRun(db: Db, runId: number): void {
       insert.run(runId, metric, task, end - start, Buffer.from(packed.buffer));
       start = end;
     }
-  })();
+  });
 }
 
 /** The curves of one metric for many runs: packed series for stopped runs, the log for live ones. */

@@ -1,6 +1,6 @@
 import { LabError } from '../api/errors';
 import type { Run, RunStatus } from '../api/schemas';
-import { type Db, now } from './db';
+import { type Db, now, writeTx } from './db';
 import { sealRun } from './metrics';
 
 interface RunRow {
@@ -64,6 +64,11 @@ export function setRunStatus(
   status: RunStatus,
   extra: { error?: string | null; backend?: string; environment?: Record<string, unknown> } = {},
 ): Run {
+  // one IMMEDIATE transaction: the status and the packed curves change together, and waiting for another writer is allowed
+  return writeTx(db, () => setRunStatusIn(db, id, status, extra));
+}
+
+function setRunStatusIn(db: Db, id: number, status: RunStatus, extra: { error?: string | null; backend?: string; environment?: Record<string, unknown> }): Run {
   const t = now();
   const res = db
     .prepare(

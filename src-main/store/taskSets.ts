@@ -1,6 +1,6 @@
 import { LabError } from '../api/errors';
 import { type Task, type TaskSet, type TaskSetParsed, type TaskSetSummary } from '../api/schemas';
-import { type Db, now } from './db';
+import { type Db, now, writeTx } from './db';
 
 interface TaskRow {
   id: number; position: number; name: string; attention_cost: number; attention_measured: number;
@@ -23,7 +23,7 @@ const toSet = (r: SetRow) => ({
 
 /** Stores a validated task set and its tasks in one transaction; data sets are named, resolved here. */
 export function createTaskSet(db: Db, input: TaskSetParsed): TaskSet {
-  const id = db.transaction(() => {
+  const id = writeTx(db, () => {
     if (db.prepare('SELECT 1 FROM task_sets WHERE name = ?').get(input.name))
       throw new LabError('conflict', `name: a task set named '${input.name}' already exists`);
     const t = now();
@@ -33,7 +33,7 @@ export function createTaskSet(db: Db, input: TaskSetParsed): TaskSet {
     );
     insertTasks(db, setId, input.tasks, new Map());
     return setId;
-  }).immediate();
+  });
   return getTaskSet(db, id);
 }
 
@@ -42,7 +42,7 @@ export function createTaskSet(db: Db, input: TaskSetParsed): TaskSet {
  * own snapshots). A measured cost the edit leaves unchanged stays marked measured.
  */
 export function updateTaskSet(db: Db, id: number, input: TaskSetParsed): TaskSet {
-  db.transaction(() => {
+  writeTx(db, () => {
     const old = getTaskSet(db, id);
     if (db.prepare('SELECT 1 FROM task_sets WHERE name = ? AND id != ?').get(input.name, id))
       throw new LabError('conflict', `name: a task set named '${input.name}' already exists`);
@@ -50,7 +50,7 @@ export function updateTaskSet(db: Db, id: number, input: TaskSetParsed): TaskSet
       .run(input.name, input.description, input.budget, input.timeBudget, now(), id);
     db.prepare('DELETE FROM tasks WHERE task_set_id = ?').run(id);
     insertTasks(db, id, input.tasks, new Map(old.tasks.map((t) => [t.name, t])));
-  }).immediate();
+  });
   return getTaskSet(db, id);
 }
 
@@ -112,11 +112,11 @@ export function deleteTaskSet(db: Db, id: number): void {
 
 /** Stores measured costs (a_i, t_i) on a set's tasks, marked measured, in one transaction. */
 export function setMeasuredCosts(db: Db, taskSetId: number, costs: { taskId: number; attentionCost: number; timeCost: number }[]): TaskSet {
-  db.transaction(() => {
+  writeTx(db, () => {
     const update = db.prepare('UPDATE tasks SET attention_cost = ?, attention_measured = 1, time_cost = ?, time_measured = 1 WHERE id = ? AND task_set_id = ?');
     for (const c of costs)
       if (update.run(c.attentionCost, c.timeCost, c.taskId, taskSetId).changes === 0) throw new LabError('not_found', `task ${c.taskId} is not in task set ${taskSetId}`);
     db.prepare('UPDATE task_sets SET updated_at = ? WHERE id = ?').run(now(), taskSetId);
-  })();
+  });
   return getTaskSet(db, taskSetId);
 }

@@ -1,5 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ModelConfig, ModelState } from './model';
 
 /**
@@ -25,6 +25,13 @@ export interface CheckpointHeader {
 interface Entry { name: string; dtype: 'float32' | 'uint32'; offset: number; length: number }
 const MAGIC = 'ALCK';
 
+/** One file per epoch: a trainer that outlives its parent writes epoch N+1 beside N, never over the one the database names. */
+export const epochFile = (dir: string, epoch: number): string => join(dir, `epoch-${epoch}.ckpt`);
+export const epochOfFile = (name: string): number | null => {
+  const m = /^epoch-(\d+)\.ckpt$/.exec(name);
+  return m ? Number(m[1]) : null;
+};
+
 export function writeCheckpoint(path: string, header: CheckpointHeader, state: ModelState): void {
   const entries: Entry[] = [];
   let offset = 0;
@@ -48,9 +55,12 @@ export function writeCheckpoint(path: string, header: CheckpointHeader, state: M
       if (rest) writeSync(fd, pad, 0, rest);
     }
     fsyncSync(fd);
-  } finally {
+  } catch (e) {
     closeSync(fd);
+    rmSync(tmp, { force: true }); // a full disk must not stay full of half a checkpoint
+    throw e;
   }
+  closeSync(fd);
   renameSync(tmp, path);
 }
 

@@ -1,8 +1,6 @@
-import { copyFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
 import type { MetricPoint } from '../api/schemas';
 import { hash32, rng } from '../datasets/split';
-import { readCheckpoint, writeCheckpoint, type CheckpointHeader } from './checkpoint';
+import { epochFile, readCheckpoint, writeCheckpoint, type CheckpointHeader } from './checkpoint';
 import { batchOf, type Split, type TaskData, type TrainingData } from './data';
 import { MultiTaskModel, type ModelKind } from './model';
 
@@ -131,14 +129,12 @@ export async function train(data: TrainingData, alloc: TrainTask[], c: TrainConf
       const improved = v !== null && (best === null || v > best);
       if (improved) best = v;
       const header: CheckpointHeader = { format: 'attention-lab/checkpoint', version: 1, model: model.config, vocab: data.vocab, tasks: tasks.map((t) => t.name), epoch, step, attention, taskAttention, taskExamples, wallMs: wall(), best };
-      const latest = join(start.checkpointDir, 'latest.ckpt'), bestPath = join(start.checkpointDir, 'best.ckpt');
-      writeCheckpoint(latest, header, model.state());
-      const checkpoints: EpochReport['checkpoints'] = [{ kind: 'latest', path: latest, metric: v }];
-      if (improved) {
-        copyFileSync(latest, `${bestPath}.tmp`);
-        renameSync(`${bestPath}.tmp`, bestPath);
-        checkpoints.push({ kind: 'best', path: bestPath, metric: v });
-      }
+      if (hooks.stop?.()) return result(true); // nobody will store this epoch: write nothing for it
+      // one file per epoch; the best is the file of its epoch, and the parent prunes the rest once stored
+      const path = epochFile(start.checkpointDir, epoch);
+      writeCheckpoint(path, header, model.state());
+      const checkpoints: EpochReport['checkpoints'] = [{ kind: 'latest', path, metric: v }];
+      if (improved) checkpoints.push({ kind: 'best', path, metric: v });
       hooks.epoch?.({ epoch, points, checkpoints });
     }
     return result(false);

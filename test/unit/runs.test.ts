@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProgressEvent, Run } from '../../src-main/api/schemas';
 import { Lab } from '../../src-main/lab';
@@ -53,7 +53,11 @@ describe('training runs', () => {
     const acc = points.find((p) => p.epoch === 5 && p.task === 'spam' && p.metric === 'test.accuracy')!.value;
     expect(acc).toBeGreaterThanOrEqual(0.97);
     expect(seen.some((e) => e.runId === run.id && e.phase === 'epoch 3/5' && typeof e.etaS === 'number' && e.samplesPerS! > 0)).toBe(true);
-    expect(existsSync(join(dir, 'checkpoints', `run-${run.id}`, 'best.ckpt'))).toBe(true);
+    // the best checkpoint is the file of its epoch, in this database's own folder; superseded epochs are pruned
+    const runDir = join(dir, 'lab.db-checkpoints', `run-${run.id}`);
+    const best = store.getCheckpoint(lab.db, run.id, 'best')!;
+    expect(best.path.startsWith(runDir)).toBe(true);
+    expect(readdirSync(runDir).sort()).toEqual([...new Set([basename(best.path), 'epoch-5.ckpt'])].sort());
   }, 120_000);
 
   it('a run over the built-in mix (resources/) trains every task above its majority-class baseline', async () => {
@@ -182,9 +186,9 @@ describe('training runs', () => {
     const [run]: Run[] = await lab.call('runs/start', { taskSetId, epochs: 1 });
     await expect(lab.call('runs/delete', { id: run.id })).rejects.toThrow(/cancel it first/);
     await lab.runs.wait(run.id);
-    expect(existsSync(join(dir, 'checkpoints', `run-${run.id}`))).toBe(true);
+    expect(existsSync(join(dir, 'lab.db-checkpoints', `run-${run.id}`))).toBe(true);
     await lab.call('runs/delete', { id: run.id });
-    expect(existsSync(join(dir, 'checkpoints', `run-${run.id}`))).toBe(false);
+    expect(existsSync(join(dir, 'lab.db-checkpoints', `run-${run.id}`))).toBe(false);
     await expect(lab.call('runs/get', { id: run.id })).rejects.toThrow(/does not exist/);
   }, 60_000);
 });

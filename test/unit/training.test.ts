@@ -87,10 +87,10 @@ describe('the training loop', () => {
     const whole = await collect(data, CONFIG, { checkpointDir: tmp() });
     const dir = tmp();
     const first = await collect(data, { ...CONFIG, epochs: 1 }, { checkpointDir: dir });
-    const rest = await collect(data, CONFIG, { checkpointDir: dir, resume: join(dir, 'latest.ckpt') });
+    const rest = await collect(data, CONFIG, { checkpointDir: dir, resume: join(dir, 'epoch-1.ckpt') });
     expect(rest.points.every((p) => p.epoch >= 2)).toBe(true);
     expect(values([...first.points, ...rest.points])).toEqual(values(whole.points));
-    expect(readCheckpoint(join(dir, 'latest.ckpt')).header.epoch).toBe(3);
+    expect(readCheckpoint(join(dir, 'epoch-3.ckpt')).header.epoch).toBe(3);
   });
 
   it('starts from another run: the encoder and same-named heads carry over, new heads start fresh', async () => {
@@ -98,11 +98,11 @@ describe('the training loop', () => {
     const fruitOnly = loadTrainingData(db, [data.tasks[0]]);
     const base = await collect(fruitOnly, CONFIG, { checkpointDir: dir }, [1]);
     const trained = base.points.find((p) => p.epoch === 3 && p.task === 'fruit' && p.metric === 'test.accuracy')!.value;
-    const next = await collect(data, { ...CONFIG, epochs: 1, seed: 99 }, { checkpointDir: tmp(), initFrom: join(dir, 'latest.ckpt') });
+    const next = await collect(data, { ...CONFIG, epochs: 1, seed: 99 }, { checkpointDir: tmp(), initFrom: join(dir, 'epoch-3.ckpt') });
     const start = (task: string) => next.points.find((p) => p.epoch === 0 && p.task === task && p.metric === 'test.accuracy')!.value;
     expect(start('fruit')).toBe(trained); // same vocabulary rows, encoder and head: the same predictions
     expect(start('stone')).toBeLessThan(0.75);
-    await expect(collect(data, { ...CONFIG, model: 'cnn' }, { checkpointDir: tmp(), initFrom: join(dir, 'latest.ckpt') })).rejects.toThrow(/encoder is bag/);
+    await expect(collect(data, { ...CONFIG, model: 'cnn' }, { checkpointDir: tmp(), initFrom: join(dir, 'epoch-3.ckpt') })).rejects.toThrow(/encoder is bag/);
   });
 
   it('a truncated or foreign checkpoint is refused by name', () => {
@@ -115,7 +115,7 @@ describe('the training loop', () => {
   it('a checkpoint cut short is refused, not half-loaded', async () => {
     const dir = tmp();
     await collect(data, { ...CONFIG, epochs: 1 }, { checkpointDir: dir });
-    const buf = readFileSync(join(dir, 'latest.ckpt'));
+    const buf = readFileSync(join(dir, 'epoch-1.ckpt'));
     writeFileSync(join(dir, 'cut.ckpt'), buf.subarray(0, buf.length - 100));
     expect(() => readCheckpoint(join(dir, 'cut.ckpt'))).toThrow(/truncated/);
   });
