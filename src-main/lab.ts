@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { EventEmitter } from 'node:events';
 import Papa from 'papaparse';
 import * as datasets from './datasets';
-import { type CallInput, type CallName, type CallOutput, type Handlers, api, isCallName } from './api/contract';
+import { type CallInput, type CallName, type CallOutput, type Handlers, api, isCallName, localPathFields } from './api/contract';
 import { LabError, fromZod } from './api/errors';
 import type { Allocation, PolicyName, ProgressEvent, Solve, SolveParamsParsed } from './api/schemas';
 import { compareRuns } from './compare';
@@ -37,12 +37,20 @@ export class Lab {
     });
   }
 
-  async call<N extends CallName>(name: N, input: CallInput<N> | unknown): Promise<CallOutput<N>> {
+  /** `remote`: the call came over the network (serve mode), so it may not name files on this machine. */
+  async call<N extends CallName>(name: N, input: CallInput<N> | unknown, door: { remote?: boolean } = {}): Promise<CallOutput<N>> {
     if (!isCallName(name)) throw new LabError('invalid_input', `unknown call '${String(name)}'`);
     const parsed = api[name].input.safeParse(input ?? {});
     if (!parsed.success) throw fromZod(parsed.error, `input to ${name}`);
+    const local = door.remote ? localPathFields[name]?.filter((f) => (parsed.data as Record<string, unknown>)[f] !== undefined) : [];
+    if (local?.length) throw new LabError('invalid_input', `${local.join(', ')}: in the browser the lab reads only files you upload, not paths on the computer it runs on`);
     const handler = this.handlers[name] as (i: unknown) => CallOutput<N> | Promise<CallOutput<N>>;
-    return handler(parsed.data);
+    try {
+      return await handler(parsed.data);
+    } catch (e) {
+      if (store.isBusy(e)) throw new LabError('conflict', 'the database is busy: another program (an import from the command line, say) has been writing to it for over 5 s; nothing was changed — try again when it is done');
+      throw e;
+    }
   }
 
   close(): void {

@@ -57,6 +57,13 @@ export const api = {
   'runs/export': call(z.object({ id: Id, format: ExportFormat }).strict(), ExportedFile, "a run's config and metric points as JSON or CSV"),
 } as const;
 
+/**
+ * Input fields that name a file on this machine. Only the doors on this machine (the
+ * desktop window and the CLI) may pass them; a remote door (serve mode's HTTP) sends the
+ * file's content instead, so a token holder cannot make the lab read /etc/passwd.
+ */
+export const localPathFields: Partial<Record<CallName, readonly string[]>> = { 'datasets/import': ['path'] };
+
 /** Events the core pushes to every door (serve mode: server-sent events at /api/events; Electron: 'lab:event'). */
 export const events = { progress: ProgressEvent } as const;
 export type EventName = keyof typeof events;

@@ -17,6 +17,14 @@ const program = new Command('attention-lab')
   .showHelpAfterError();
 
 let lab: Lab | undefined;
+// Output piped into a reader that stopped (`… | head`): stop as a killed pipe would, leaving
+// any run this process trains interrupted (resumable), not 'running'.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    lab?.close();
+    process.exit(141);
+  });
 function open(): Lab {
   lab ??= new Lab(program.opts().db ? resolve(program.opts().db) : defaultDbPath());
   return lab;
@@ -481,7 +489,9 @@ program
   .action(async (o) => {
     const l = open();
     if (l.interruptedAtStart) process.stderr.write(`${l.interruptedAtStart} run(s) left training by a stopped lab marked interrupted (resumable)\n`);
-    const served = await serve({ lab: l, rendererDir: resolve(o.renderer), port: o.port });
+    const served = await serve({ lab: l, rendererDir: resolve(o.renderer), port: o.port }).catch((e) => {
+      throw e instanceof LabError && e.code === 'conflict' ? new LabError('conflict', `${e.message}: choose another with --port, or leave it out for a free one`) : e;
+    });
     out(`Attention Lab is serving on ${served.url}\nopen that URL in a browser; Ctrl+C stops it`);
     await new Promise<void>((r) => { process.once('SIGINT', r); process.once('SIGTERM', r); });
     await served.close();
@@ -490,7 +500,12 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  process.stderr.write(`error: ${e instanceof LabError ? e.message : (e as Error).stack}\n`);
+  // A LabError is the user's to act on; anything else is the lab's fault: said in one line,
+  // with the stack only when asked for (ATTENTION_LAB_DEBUG=1).
+  const err = e as Error & { code?: string };
+  const words = e instanceof LabError ? e.message : `${err.message ?? String(e)}${err.code && !String(err.message).includes(err.code) ? ` (${err.code})` : ''}`;
+  process.stderr.write(`error: ${words}\n`);
+  if (!(e instanceof LabError)) process.stderr.write(process.env.ATTENTION_LAB_DEBUG ? `${err.stack}\n` : 'this is a fault of the lab: set ATTENTION_LAB_DEBUG=1 to see where it happened, and report it\n');
   process.exitCode = e instanceof LabError ? 1 : 70;
 } finally {
   lab?.close();

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { createInterface } from 'node:readline';
 import Papa from 'papaparse';
-import { LabError } from '../api/errors';
+import { LabError, excerpt, excerptList } from '../api/errors';
 import type { Split } from '../store/datasets';
 
 /**
@@ -77,11 +77,11 @@ function badLineOffset(chunk: Buffer): number {
 
 function pick(columns: string[], wanted: string | undefined, guesses: string[], what: string, flag: string): string {
   if (wanted !== undefined) {
-    if (!columns.includes(wanted)) throw new LabError('invalid_input', `${what} column: no column '${wanted}' in the file (columns: ${columns.join(', ')})`);
+    if (!columns.includes(wanted)) throw new LabError('invalid_input', `${what} column: no column '${excerpt(wanted)}' in the file (columns: ${excerptList(columns)})`);
     return wanted;
   }
   const found = guesses.map((g) => columns.find((c) => c.trim().toLowerCase() === g)).find((c) => c !== undefined);
-  if (!found) throw new LabError('invalid_input', `${what} column: none is obviously the ${what}; name it with ${flag} (columns: ${columns.join(', ')})`);
+  if (!found) throw new LabError('invalid_input', `${what} column: none is obviously the ${what}; name it with ${flag} (columns: ${excerptList(columns)})`);
   return found;
 }
 
@@ -104,17 +104,17 @@ export async function readRows(path: string, o: ReadOptions = {}): Promise<ReadR
     throw new LabError('invalid_input', `line ${line}: ${msg}`);
   };
   const add = (line: number, text: unknown, label: unknown, split: unknown) => {
-    if (typeof text !== 'string' || !text.trim()) fail(line, `empty text in column '${cols!.text}'`);
-    if (label === undefined || label === null || String(label).trim() === '') fail(line, `no label in column '${cols!.label}'`);
+    if (typeof text !== 'string' || !text.trim()) fail(line, `empty text in column '${excerpt(cols!.text)}'`);
+    if (label === undefined || label === null || String(label).trim() === '') fail(line, `no label in column '${excerpt(cols!.label)}'`);
     const l = String(label).trim();
     let id = labelIndex.get(l);
     if (id === undefined) {
-      if (labelIndex.size >= maxLabels) fail(line, `more than ${maxLabels} distinct labels (the limit); is '${cols!.label}' really the label column?`);
+      if (labelIndex.size >= maxLabels) fail(line, `more than ${maxLabels} distinct labels (the limit); is '${excerpt(cols!.label)}' really the label column?`);
       labelIndex.set(l, (id = labelIndex.size));
     }
     if (cols!.split !== null) {
       const s = SPLIT_VALUES[String(split ?? '').trim().toLowerCase()];
-      if (!s) fail(line, `split '${String(split ?? '')}' in column '${cols!.split}' is none of train, validation, test`);
+      if (!s) fail(line, `split '${excerpt(split ?? '')}' in column '${excerpt(cols!.split)}' is none of train, validation, test`);
       splits.push(s);
     }
     if (texts.length >= maxRows) fail(line, `more than ${maxRows.toLocaleString('en-US')} rows (the limit)`);
@@ -143,7 +143,7 @@ export async function readRows(path: string, o: ReadOptions = {}): Promise<ReadR
       try {
         obj = JSON.parse(raw);
       } catch (e) {
-        fail(line, `not valid JSON (${(e as Error).message})`);
+        fail(line, `not valid JSON (${excerpt((e as Error).message, 120)})`);
       }
       if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) fail(line, 'each line must be one JSON object');
       const rec = obj as Record<string, unknown>;
@@ -163,10 +163,10 @@ export async function readRows(path: string, o: ReadOptions = {}): Promise<ReadR
             const at = line;
             for (const v of row) for (let i = v.indexOf('\n'); i >= 0; i = v.indexOf('\n', i + 1)) line++;
             line++;
-            if (r.errors.length) fail(at, `${r.errors[0].message} (${r.errors[0].code})`);
+            if (r.errors.length) fail(at, `${excerpt(r.errors[0].message, 120)} (${r.errors[0].code})`);
             if (!header) {
               header = row.map((h) => h.trim());
-              if (new Set(header).size !== header.length) fail(at, `the header names a column twice (${header.join(', ')})`);
+              if (new Set(header).size !== header.length) fail(at, `the header names a column twice (${excerptList(header)})`);
               choose(header);
               [textAt, labelAt, splitAt] = [header.indexOf(cols!.text), header.indexOf(cols!.label), cols!.split ? header.indexOf(cols!.split) : -1];
               return;
@@ -179,7 +179,7 @@ export async function readRows(path: string, o: ReadOptions = {}): Promise<ReadR
           }
         },
         complete: () => (failure ? reject(failure) : resolve()),
-        error: (e: Error) => reject(e instanceof LabError ? e : new LabError('invalid_input', `file: ${e.message}`)),
+        error: (e: Error) => reject(e instanceof LabError ? e : new LabError('invalid_input', `file: ${excerpt(e.message, 200)}`)),
       });
       source.on('error', reject);
     });
@@ -189,7 +189,7 @@ export async function readRows(path: string, o: ReadOptions = {}): Promise<ReadR
   if (!columns) throw new LabError('invalid_input', `file: '${basename(path)}' has no rows`);
   if (!texts.length) throw new LabError('invalid_input', `file: '${basename(path)}' has a header but no rows`);
   const labels = [...labelIndex.keys()];
-  if (labels.length < 2) throw new LabError('invalid_input', `label column '${columns.label}': every row has the label '${labels[0]}'; a classifier needs at least two labels`);
+  if (labels.length < 2) throw new LabError('invalid_input', `label column '${columns.label}': every row has the label '${excerpt(labels[0])}'; a classifier needs at least two labels`);
   o.onProgress?.({ rows: texts.length, bytes: totalBytes, totalBytes });
   return { texts, labels, labelOf: Uint32Array.from(labelIds), splits: columns.split ? splits : null, columns, bytes: totalBytes };
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
-import { LabError } from '../api/errors';
+import { LabError, excerpt } from '../api/errors';
 import type { Dataset, DatasetSummary } from '../api/schemas';
 import * as store from '../store';
 import { BUILTINS } from './builtins';
@@ -25,6 +25,11 @@ function storeDataset(db: store.Db, name: string, source: string, texts: string[
   const rows = texts.map((text, i) => ({ text, label: labels[labelOf[i]], split: splits[i] }));
   const stats = computeStats(rows, meta.tokenizer);
   if (stats.counts.train === 0) throw new LabError('invalid_input', 'split: the training split would be empty');
+  // A run reports accuracy on validation and test after every epoch: with an empty split it would report nothing and call that done.
+  const empty = (['validation', 'test'] as const).filter((k) => stats.counts[k] === 0);
+  if (empty.length)
+    throw new LabError('invalid_input', `too few rows to split: of ${rows.length.toLocaleString('en-US')} rows, the ${empty.join(' and the ')} split${empty.length > 1 ? 's' : ''} would be empty; ` +
+      (meta.split && 'column' in meta.split ? `the split column must name at least one ${empty.join(' and one ')} row` : 'at 80/10/10 each label needs at least 5 rows (give more rows, or a split column)'));
   progress?.({ phase: 'writing', rows: rows.length });
   const row = store.createDataset(db, { name, source, labels, meta: { ...meta, stats } }, rows);
   progress?.({ phase: 'done', rows: rows.length });
@@ -86,7 +91,7 @@ export async function importDataset(db: store.Db, path: string, o: ImportOptions
   progress?.({ phase: 'splitting', rows: r.texts.length });
   const seed = o.seed ?? 1, fractions = o.fractions ?? DEFAULT_FRACTIONS;
   const splits = r.splits ?? stratifiedSplit(Array.from(r.labelOf, (i) => r.labels[i]), seed, fractions);
-  if (r.splits && !r.splits.includes('train')) throw new LabError('invalid_input', `split column '${r.columns.split}': no row is in the training split`);
+  if (r.splits && !r.splits.includes('train')) throw new LabError('invalid_input', `split column '${excerpt(r.columns.split)}': no row is in the training split`);
   const kind: TokenizerKind = o.tokenizer?.kind ?? guessKind(r.texts);
   const tokenizer = { kind, maxLength: o.tokenizer?.maxLength ?? DEFAULT_MAX_LENGTH[kind] };
   const notes = [`imported from ${basename(path)}: text '${r.columns.text}', label '${r.columns.label}'${r.columns.split ? `, split '${r.columns.split}'` : ''}`];

@@ -8,7 +8,9 @@ export type TokenizerKind = 'word' | 'char';
 export interface TokenizerSpec { kind: TokenizerKind; maxLength: number }
 export const DEFAULT_MAX_LENGTH: Record<TokenizerKind, number> = { word: 200, char: 48 };
 
-const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu;
+// A word is at most 1,000 characters (a longer run is cut into pieces): the regex engine's
+// backtracking stack grows with the match, and a 10 MB "word" overflowed it.
+const WORD = /[\p{L}\p{N}]{1,1000}(?:['’][\p{L}]{1,1000}){0,50}/gu;
 
 export function tokens(text: string, kind: TokenizerKind): string[] {
   if (kind === 'word') return text.toLowerCase().match(WORD) ?? [];

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { isCallName } from '../api/contract';
 import { envelope } from '../api/envelope';
+import { LabError } from '../api/errors';
 import type { ProgressEvent } from '../api/schemas';
 import type { Lab } from '../lab';
 
@@ -23,20 +24,27 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 
 export async function serve(o: ServeOptions): Promise<Served> {
   const token = o.token ?? randomBytes(24).toString('base64url');
-  const expected = Buffer.from(`Bearer ${token}`);
-  const authorised = (req: IncomingMessage) => {
-    const got = Buffer.from(req.headers.authorization ?? '');
+  const expected = Buffer.from(token);
+  const matches = (candidate: string) => {
+    const got = Buffer.from(candidate);
     return got.length === expected.length && timingSafeEqual(got, expected);
   };
+  // the scheme is case-insensitive (RFC 9110), the token is not
+  const authorised = (req: IncomingMessage) => matches(/^bearer +(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1] ?? '');
+  let port = 0;
+  /** A page on another name that resolves to 127.0.0.1 (DNS rebinding) must not reach the lab: only our own host names. */
+  const ourHost = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
 
   const server = createServer(async (req, res) => {
     try {
+      if (!ourHost(req.headers.host)) return send(res, 421, 'text/plain', `this server answers only to 127.0.0.1:${port} and localhost:${port}`);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       if (url.pathname === '/api/events') return events(req, res, url);
       if (url.pathname.startsWith('/api/')) return await api(req, res, url.pathname.slice(5));
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
       return await file(res, url.pathname);
     } catch (e) {
+      if (e instanceof URIError) return send(res, 400, 'text/plain', 'malformed %-escape in the URL');
       send(res, 500, 'application/json', JSON.stringify({ ok: false, error: { code: 'internal', message: (e as Error).message } }));
     }
   });
@@ -46,8 +54,7 @@ export async function serve(o: ServeOptions): Promise<Served> {
    * takes the token as ?token= (same comparison, same per-start secret).
    */
   function events(req: IncomingMessage, res: ServerResponse, url: URL) {
-    const got = Buffer.from(`Bearer ${url.searchParams.get('token') ?? ''}`);
-    if (got.length !== expected.length || !timingSafeEqual(got, expected)) return json(res, 401, { ok: false, error: { code: 'invalid_input', message: 'missing or wrong token' } });
+    if (!matches(url.searchParams.get('token') ?? '')) return json(res, 401, { ok: false, error: { code: 'invalid_input', message: 'missing or wrong token' } });
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });
     res.write(': connected\n\n');
     const on = (e: ProgressEvent) => res.write(`event: progress\ndata: ${JSON.stringify(e)}\n\n`);
@@ -69,7 +76,7 @@ export async function serve(o: ServeOptions): Promise<Served> {
     } catch (e) {
       return json(res, (e as { status?: number }).status ?? 400, { ok: false, error: { code: 'invalid_input', message: (e as Error).message } });
     }
-    const result = await envelope(() => o.lab.call(name, body));
+    const result = await envelope(() => o.lab.call(name, body, { remote: true }));
     json(res, result.ok ? 200 : STATUS[result.error.code], result);
   }
 
@@ -91,10 +98,12 @@ export async function serve(o: ServeOptions): Promise<Served> {
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' ? new LabError('conflict', `port ${o.port} on 127.0.0.1 is already in use by another program`)
+        : e.code === 'EACCES' ? new LabError('invalid_input', `port ${o.port} needs privileges this user does not have; choose one above 1023`) : e));
     server.listen(o.port ?? 0, '127.0.0.1', resolve);
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}/#token=${token}`,
     port,
@@ -117,7 +126,12 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY) throw Object.assign(new Error(`request body over ${MAX_BODY / 1024 / 1024} MiB`), { status: 413 });
     chunks.push(c);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new Error('request body is not valid UTF-8 text');
+  }
   if (!text.trim()) return {};
   try {
     return JSON.parse(text);
