@@ -29,7 +29,7 @@ function storeDataset(db: store.Db, name: string, source: string, texts: string[
   const empty = (['validation', 'test'] as const).filter((k) => stats.counts[k] === 0);
   if (empty.length)
     throw new LabError('invalid_input', `too few rows to split: of ${rows.length.toLocaleString('en-US')} rows, the ${empty.join(' and the ')} split${empty.length > 1 ? 's' : ''} would be empty; ` +
-      (meta.split && 'column' in meta.split ? `the split column must name at least one ${empty.join(' and one ')} row` : 'at 80/10/10 each label needs at least 5 rows (give more rows, or a split column)'));
+      (meta.split && 'column' in meta.split ? `the split column must name at least one ${empty.join(' and one ')} row` : 'at 80/10/10 each label needs at least 8 rows (give more rows, or a split column)'));
   progress?.({ phase: 'writing', rows: rows.length });
   const row = store.createDataset(db, { name, source, labels, meta: { ...meta, stats } }, rows);
   progress?.({ phase: 'done', rows: rows.length });

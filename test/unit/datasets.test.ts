@@ -170,7 +170,7 @@ describe('imports', () => {
     db.close();
   });
 
-  const good = csv([['text', 'label'], ...rows(10)]);
+  const good = csv([['text', 'label'], ...rows(16)]);
   const bad: [string, string, string | Buffer, Record<string, unknown>, RegExp][] = [
     ['an empty file', 'empty.csv', '', {}, /empty\.csv' is empty/],
     ['a header without rows', 'header.csv', 'text,label\n', {}, /has a header but no rows/],
@@ -194,7 +194,7 @@ describe('imports', () => {
       const before = store.dbInfo(db).counts;
       await expect(importDataset(db, file(name, content), opts)).rejects.toThrow(message);
       expect(store.dbInfo(db).counts).toEqual(before);
-      expect(store.readExamples(db, store.findDatasetByName(db, 'kept')!.id, 'train')).toHaveLength(8);
+      expect(store.readExamples(db, store.findDatasetByName(db, 'kept')!.id, 'train')).toHaveLength(12);
       db.close();
     });
 
