@@ -209,7 +209,7 @@ export class RunQueue {
       else if (m.type === 'failed') l.error = m.error;
     } catch (e) {
       // A report that cannot be stored (the run was deleted, say) stops the trainer rather than training on unseen.
-      l.error = `storing the trainer's report failed: ${(e as Error).message}`;
+      l.error = `storing the trainer's report failed: ${/SQLITE_FULL/.test((e as { code?: string }).code ?? '') ? 'the disk is full' : (e as Error).message}`;
       void this.kill(l);
     }
   }

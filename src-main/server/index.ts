@@ -123,9 +123,11 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const c of req) {
     size += c.length;
-    if (size > MAX_BODY) throw Object.assign(new Error(`request body over ${MAX_BODY / 1024 / 1024} MiB`), { status: 413 });
-    chunks.push(c);
+    // over the limit: read on (to a bound) without keeping it, so the client gets our 413 rather than a reset connection
+    if (size > 4 * MAX_BODY) break;
+    if (size <= MAX_BODY) chunks.push(c);
   }
+  if (size > MAX_BODY) throw Object.assign(new Error(`request body over ${MAX_BODY / 1024 / 1024} MiB: import a larger file from the command line`), { status: 413 });
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));

@@ -83,7 +83,7 @@ let reference: string[] | undefined;
 async function uninterrupted(): Promise<string[]> {
   if (reference) return reference;
   const { lab, taskSetId } = await labWithToy(join(fresh(), 'lab.db'));
-  const [run] = await lab.call('runs/start', { taskSetId, epochs: EPOCHS, seed: 7 });
+  const [run] = await lab.call('runs/start', { taskSetId, epochs: EPOCHS, seeds: [7] });
   const done = await lab.runs.wait(run.id);
   expect(done.status).toBe('completed');
   reference = comparable(await lab.call('runs/metrics', { id: run.id }));
@@ -138,7 +138,7 @@ describe('killed processes', () => {
     for (let k = 0; k < 3; k++) {
       const path = join(fresh(), 'lab.db');
       const { lab, taskSetId } = await labWithToy(path);
-      const [run] = await lab.call('runs/start', { taskSetId, epochs: EPOCHS, seed: 7 });
+      const [run] = await lab.call('runs/start', { taskSetId, epochs: EPOCHS, seeds: [7] });
       let pid: number | undefined;
       while (!(pid = store.getRun(lab.db, run.id).environment.trainerPid as number | undefined)) await sleep(20);
       await sleep(between(300, 4000));
@@ -184,7 +184,7 @@ describe('two writers on one database', () => {
     const path = join(dir, 'lab.db');
     const { lab, taskSetId } = await labWithToy(path);
     try {
-      const [run] = await lab.call('runs/start', { taskSetId, epochs: EPOCHS, seed: 7 });
+      const [run] = await lab.call('runs/start', { taskSetId, epochs: EPOCHS, seeds: [7] });
       while (store.getRun(lab.db, run.id).status !== 'running') await sleep(20);
       const c = cliChild(['--db', path, 'datasets', 'import', csv, '--name', 'big']);
       const [code, done] = await Promise.all([c.closed, lab.runs.wait(run.id)]);
@@ -219,23 +219,22 @@ describe('two writers on one database', () => {
 });
 
 /** A small tmpfs where this machine lets the test mount one (root on Linux); else the case is skipped with a note. */
-function smallDisk(sizeKiB: number): string | null {
+function smallDisk(sizeKiB: number): { dir: string; release: () => void } | null {
   if (process.platform !== 'linux') return null;
   const dir = fresh();
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKiB}k`, 'tmpfs', dir]);
   if (r.status !== 0) return null;
-  afterAll(() => void spawnSync('umount', ['-l', dir]));
-  return dir;
+  return { dir, release: () => void spawnSync('umount', ['-l', dir]) };
 }
 
 describe('a full disk', () => {
   it('a run on a disk that fills up ends failed with "no space left", the database intact, and resumes once there is room', async (ctx) => {
-    const disk = smallDisk(24 * 1024);
-    if (!disk) return ctx.skip(); // the /dev/full case in test/unit/reliability.test.ts still runs
-    const path = join(disk, 'lab.db');
+    const mounted = smallDisk(24 * 1024);
+    if (!mounted) return ctx.skip(); // the /dev/full case in test/unit/reliability.test.ts still runs
+    const disk = mounted.dir, path = join(disk, 'lab.db');
     const { lab, taskSetId } = await labWithToy(path);
     try {
-      const [run] = await lab.call('runs/start', { taskSetId, epochs: EPOCHS, seed: 7 });
+      const [run] = await lab.call('runs/start', { taskSetId, epochs: EPOCHS, seeds: [7] });
       while (!store.getCheckpoint(lab.db, run.id, 'latest')) await sleep(20);
       // fill what is left but ~64 KiB: the next checkpoint (~1 MiB) cannot be written
       const df = spawnSync('df', ['--output=avail', '-k', disk], { encoding: 'utf8' }).stdout.trim().split('\n')[1];
@@ -243,7 +242,7 @@ describe('a full disk', () => {
       spawnSync('fallocate', ['-l', `${Math.max(0, Number(df) - 64)}k`, filler]);
       const done = await lab.runs.wait(run.id);
       expect(done.status).toBe('failed');
-      expect(done.error).toMatch(/ENOSPC|no space left/i);
+      expect(done.error).toMatch(/disk is full|no space left/i); // the checkpoint or the database met it first
       expect(integrity(path)).toBe('ok');
       rmSync(filler);
       await lab.call('runs/resume', { id: run.id });
@@ -252,13 +251,14 @@ describe('a full disk', () => {
       count('disk full during a run', true);
     } finally {
       lab.close();
+      mounted.release();
     }
   }, 120_000);
 
   it('an import onto a full disk is refused in words and stores nothing; the database stays usable', async (ctx) => {
-    const disk = smallDisk(6 * 1024);
-    if (!disk) return ctx.skip();
-    const path = join(disk, 'lab.db');
+    const mounted = smallDisk(6 * 1024);
+    if (!mounted) return ctx.skip();
+    const path = join(mounted.dir, 'lab.db');
     const lab = new Lab(path);
     try {
       const before = await lab.call('datasets/import', { filename: 'small.csv', content: toyCsv(200) });
@@ -269,6 +269,7 @@ describe('a full disk', () => {
       count('import onto a full disk', true);
     } finally {
       lab.close();
+      mounted.release();
     }
   }, 60_000);
 });
