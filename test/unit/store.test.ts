@@ -66,9 +66,9 @@ describe('round trips', () => {
 
     const solve = store.saveSolve(db, {
       taskSetId: set.id, policy: 'lp', params: { budget: 100 }, inputs: set.tasks, status: 'optimal',
-      allocation: [2 / 3], counts: [1], objective: { value: 2 / 3 }, duals: { attention: 1 / 30 }, explanation: null, solverMs: 1.5,
+      allocation: [2 / 3], counts: [1], objective: { value: 2 / 3 }, duals: { attention: 1 / 30 }, explanation: null, engine: 'HiGHS 1.15.1', solverMs: 1.5,
     });
-    expect(store.getSolve(db, solve.id)).toMatchObject({ allocation: [2 / 3], duals: { attention: 1 / 30 }, status: 'optimal' });
+    expect(store.getSolve(db, solve.id)).toMatchObject({ allocation: [2 / 3], duals: { attention: 1 / 30 }, status: 'optimal', engine: 'HiGHS 1.15.1' });
 
     const run = store.createRun(db, { taskSetId: set.id, solveId: solve.id, name: 'r', config: { epochs: 3 }, seed: 7, tags: ['x'] });
     expect(run).toMatchObject({ status: 'queued', seed: 7, tags: ['x'], config: { epochs: 3 }, startedAt: null });
