@@ -16,7 +16,16 @@ const OPTIMAL = 7, INFEASIBLE = 8, UNBOUNDED_OR_INFEASIBLE = 9, UNBOUNDED = 10, 
 /** info `primal_solution_status`: 2 = a feasible point exists */
 const FEASIBLE_POINT = 2;
 
-export async function solveHighs(p: BoundedLp): Promise<LpResult> {
+/**
+ * The lab's settings. Proven optimal means proven: no relative gap. Tight feasibility, so
+ * rounding the counts to whole numbers rarely moves a row (the lab checks every row in its
+ * own arithmetic anyway). The feasibility-jump heuristic costs ~15 ms on every MIP, even a
+ * ten-task one, and slowed n = 1,000 … 10,000 here too (docs/benchmarks.md).
+ */
+export const LAB_OPTIONS = { mip_rel_gap: 0, mip_feasibility_tolerance: 1e-9, primal_feasibility_tolerance: 1e-9, mip_heuristic_run_feasibility_jump: false };
+
+/** `options`: HiGHS options over its defaults (the benchmark compares the lab's with others). */
+export async function solveHighs(p: BoundedLp, options: Record<string, number | boolean | string> = LAB_OPTIONS): Promise<LpResult> {
   const h = await highs();
   const n = p.c.length, extra = p.extraCols ?? 0, cols = n + extra;
   // Rows and objective scaled to a largest coefficient of 1, as for glpk: HiGHS drops
@@ -48,15 +57,7 @@ export async function solveHighs(p: BoundedLp): Promise<LpResult> {
       matrix: { format: 'csr', numRows: rows.length, numCols: cols, starts, indices, values },
       ...(p.integer ? { integrality: Int32Array.from({ length: cols }, (_, i) => (i < n ? 1 : 0)) } : {}),
     });
-    model.options.set({
-      output_flag: false,
-      // Proven optimal means proven: no relative gap. Tight feasibility so rounding the
-      // counts to whole numbers rarely moves a row; the lab checks every row exactly anyway.
-      mip_rel_gap: 0,
-      mip_feasibility_tolerance: 1e-9,
-      primal_feasibility_tolerance: 1e-9,
-      ...(p.integer && p.timeLimitS ? { time_limit: p.timeLimitS } : {}),
-    });
+    model.options.set({ output_flag: false, ...options, ...(p.integer && p.timeLimitS ? { time_limit: p.timeLimitS } : {}) });
     model.run();
     const code = model.getModelStatus();
     const hasPoint = Number(model.info.get('primal_solution_status')) === FEASIBLE_POINT;

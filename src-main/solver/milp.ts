@@ -22,26 +22,17 @@ export async function milp(p: Problem, timeLimitS = 10, engine: Engine = HIGHS):
   const deadline = performance.now() + timeLimitS * 1000;
   const left = () => Math.max(1e-3, (deadline - performance.now()) / 1000);
   const N = p.unitsPerTask;
-  const lo = p.tasks.map((t, i) => Math.ceil(t.lo * N[i] - 1e-9));
-  const hi = p.tasks.map((t, i) => Math.floor(t.hi * N[i] + 1e-9));
+  const { lo } = countModel(p);
   const perUnit = (k: 'w' | 'a' | 't') => p.tasks.map((t, i) => t[k] / N[i]);
   const wUnit = perUnit('w');
-  const rows: DenseRow[] = [
-    { name: 'attention', coef: perUnit('a'), sense: '<=', rhs: p.budget },
-    ...(p.timeBudget !== null ? [{ name: 'time', coef: perUnit('t'), sense: '<=' as const, rhs: p.timeBudget }] : []),
-  ];
-  const model = (c: number[], rhs: DenseRow[] = rows): BoundedLp => {
-    const m = shareModel(p, c);
-    // Share rows hold for π = c/N: c_i/N_i ≤ s·Σ c_j/N_j.
-    return { ...m, lo, hi, rows: rhs, integer: true, sparse: m.sparse?.map((r) => ({ ...r, terms: r.terms.map(([j, v]) => [j, j < N.length ? v / N[j] : v] as [number, number]) })) };
-  };
+  const rows = countRows(p);
   const counts = (x: Float64Array) => Array.from(x.subarray(0, N.length), Math.round);
 
   // First pass: the most value. A point the engine accepts within its tolerance but that
   // breaks a row in exact arithmetic is solved again with that row tightened by its overshoot.
   let tight = rows;
   for (let attempt = 0; ; attempt++) {
-    const first = await engine.solve({ ...model(wUnit, tight), timeLimitS: left() });
+    const first = await engine.solve({ ...countModel(p, wUnit, tight), timeLimitS: left() });
     if (first.status === 'undefined') throw new LabError('timeout', `milp found no integer allocation within its ${timeLimitS} s time limit (${N.length} tasks): raise timeLimit, or use lp or dp`);
     if (first.status !== 'optimal' && first.status !== 'feasible') return null;
     const c1 = counts(first.x);
@@ -61,7 +52,7 @@ export async function milp(p: Problem, timeLimitS = 10, engine: Engine = HIGHS):
     const value = dot(wUnit, c1);
     if (first.status === 'feasible') return { counts: c1, value, status: 'feasible', note: `${limitNote(first.status)}these counts are the best found, not proven optimal (raise timeLimit, or use lp)` };
     // Second pass: the least attention among counts worth `value`, over the columns that can still move.
-    const second = await leastAttention(engine, model, tight, wUnit, value, left);
+    const second = await leastAttention(p, engine, tight, wUnit, value, left);
     const c2 = second && counts(second);
     // Whole counts make values discrete: the second pass keeps the first's value exactly or is dropped.
     const keeps = !!c2 && !breaks(p, c2.map((v, i) => v / N[i])).length && dot(wUnit, c2) >= value - 1e-12 * Math.max(1, Math.abs(value)) && dot(perUnit('a'), c2) <= dot(perUnit('a'), c1);
@@ -75,6 +66,25 @@ export async function milp(p: Problem, timeLimitS = 10, engine: Engine = HIGHS):
   }
 }
 
+/** Attention ≤ A (and time ≤ T) over whole counts: coefficients per unit. */
+export function countRows(p: Problem): DenseRow[] {
+  const N = p.unitsPerTask;
+  return [
+    { name: 'attention', coef: p.tasks.map((t, i) => t.a / N[i]), sense: '<=', rhs: p.budget },
+    ...(p.timeBudget !== null ? [{ name: 'time', coef: p.tasks.map((t, i) => t.t / N[i]), sense: '<=' as const, rhs: p.timeBudget }] : []),
+  ];
+}
+
+/** The whole-count model: c_i ∈ [⌈l_i N_i⌉, ⌊u_i N_i⌋], objective `c` per unit (default Σ w_i c_i / N_i), the rows per unit. */
+export function countModel(p: Problem, c: number[] = p.tasks.map((t, i) => t.w / p.unitsPerTask[i]), rows: DenseRow[] = countRows(p)): BoundedLp & { lo: number[]; hi: number[] } {
+  const N = p.unitsPerTask;
+  const lo = p.tasks.map((t, i) => Math.ceil(t.lo * N[i] - 1e-9));
+  const hi = p.tasks.map((t, i) => Math.floor(t.hi * N[i] + 1e-9));
+  const m = shareModel(p, c);
+  // Share rows hold for π = c/N: c_i/N_i ≤ s·Σ c_j/N_j.
+  return { ...m, lo, hi, rows, integer: true, sparse: m.sparse?.map((r) => ({ ...r, terms: r.terms.map(([j, v]) => [j, j < N.length ? v / N[j] : v] as [number, number]) })) };
+}
+
 /**
  * min attention s.t. value ≥ V*, as a MIP over the columns that can move. For any y ≥ 0 and
  * any feasible x, Σ w x = L(y) − y·slack − Σ_i |rc_i|·(distance of x_i from the bound rc_i
@@ -82,18 +92,16 @@ export async function milp(p: Problem, timeLimitS = 10, engine: Engine = HIGHS):
  * if its |rc_i| ≤ L(y) − V*: with the LP relaxation's duals that fixes all but a few columns.
  * Share caps (sparse rows) skip the fixing and solve the whole second model.
  */
-async function leastAttention(
-  engine: Engine, model: (c: number[], rows?: DenseRow[]) => BoundedLp, rows: DenseRow[], w: number[], value: number, left: () => number,
-): Promise<Float64Array | null> {
+async function leastAttention(p: Problem, engine: Engine, rows: DenseRow[], w: number[], value: number, left: () => number): Promise<Float64Array | null> {
   const a = rows[0].coef;
   const negA = Array.from(a, (v) => -v);
-  const withValue = (m: BoundedLp): BoundedLp => ({ ...m, rows: [...m.rows, { name: 'value', coef: w, sense: '>=', rhs: value - 1e-9 * Math.max(1, Math.abs(value)) }] });
-  const full = model(negA, rows);
+  const withValue = (m: BoundedLp): BoundedLp => ({ ...m, rows: [...m.rows, { name: 'value', coef: w, sense: '>=', rhs: value - 1e-12 * Math.max(1, Math.abs(value)) }] });
+  const full = countModel(p, negA, rows);
   if (full.sparse?.length) {
     const r = await engine.solve({ ...withValue(full), timeLimitS: left() });
     return r.status === 'optimal' ? r.x : null;
   }
-  const relax = await engine.solve({ ...model(w, rows), integer: false });
+  const relax = await engine.solve({ ...countModel(p, w, rows), integer: false });
   if (relax.status !== 'optimal') return null;
   const y = Object.fromEntries(rows.map((r) => [r.name, Math.max(0, relax.duals[r.name] ?? 0)]));
   const rc = reducedCosts({ ...full, c: w }, y);
