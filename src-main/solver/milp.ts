@@ -22,14 +22,15 @@ export async function milp(p: Problem, timeLimitS = 10, engine: Engine = HIGHS):
   const deadline = performance.now() + timeLimitS * 1000;
   const left = () => Math.max(1e-3, (deadline - performance.now()) / 1000);
   const N = p.unitsPerTask;
-  const { lo } = countModel(p);
   const perUnit = (k: 'w' | 'a' | 't') => p.tasks.map((t, i) => t[k] / N[i]);
   const wUnit = perUnit('w');
   const rows = countRows(p);
-  const counts = (x: Float64Array) => Array.from(x.subarray(0, N.length), Math.round);
+  const { lo, hi } = countModel(p);
+  // Whole counts, inside their bounds (and never -0).
+  const counts = (x: Float64Array) => Array.from(x.subarray(0, N.length), (v, i) => Math.min(hi[i], Math.max(lo[i], Math.round(v))));
 
   // First pass: the most value. A point the engine accepts within its tolerance but that
-  // breaks a row in exact arithmetic is solved again with that row tightened by its overshoot.
+  // breaks a row in the lab's arithmetic is solved again with that row tightened.
   let tight = rows;
   for (let attempt = 0; ; attempt++) {
     const first = await engine.solve({ ...countModel(p, wUnit, tight), timeLimitS: left() });
@@ -37,7 +38,7 @@ export async function milp(p: Problem, timeLimitS = 10, engine: Engine = HIGHS):
     if (first.status !== 'optimal' && first.status !== 'feasible') return null;
     const c1 = counts(first.x);
     const over = breaks(p, c1.map((v, i) => v / N[i]));
-    if (over.length && (first.status === 'feasible' || attempt === 3 || over.includes('share'))) {
+    if (over.length && (first.status === 'feasible' || attempt === 5 || over.includes('share'))) {
       // Not proven optimal anyway, or the engine keeps landing over: give back units until every row holds.
       const shed = shedUntilHolds(p, c1, lo);
       return shed && { counts: shed, value: dot(wUnit, shed), status: 'feasible', note: `${limitNote(first.status)}the engine's counts broke ${over.join(' and ')} within its tolerance; units were given back until every row holds, so they are not proven optimal` };
@@ -45,7 +46,8 @@ export async function milp(p: Problem, timeLimitS = 10, engine: Engine = HIGHS):
     if (over.length) {
       tight = tight.map((r, k) => {
         const used = dot(k === 0 ? col(p, 'a') : col(p, 't'), c1.map((v, i) => v / N[i]));
-        return used > r.rhs ? { ...r, rhs: r.rhs - 2 * (used - r.rhs) - 1e-15 * Math.abs(r.rhs) } : r;
+        // Ten times the overshoot, then a hundred …: past the engine's tolerance in a few solves.
+        return used > r.rhs ? { ...r, rhs: r.rhs - 10 ** (attempt + 1) * (used - r.rhs) } : r;
       });
       continue;
     }
@@ -78,7 +80,7 @@ export function countRows(p: Problem): DenseRow[] {
 /** The whole-count model: c_i ∈ [⌈l_i N_i⌉, ⌊u_i N_i⌋], objective `c` per unit (default Σ w_i c_i / N_i), the rows per unit. */
 export function countModel(p: Problem, c: number[] = p.tasks.map((t, i) => t.w / p.unitsPerTask[i]), rows: DenseRow[] = countRows(p)): BoundedLp & { lo: number[]; hi: number[] } {
   const N = p.unitsPerTask;
-  const lo = p.tasks.map((t, i) => Math.ceil(t.lo * N[i] - 1e-9));
+  const lo = p.tasks.map((t, i) => Math.max(0, Math.ceil(t.lo * N[i] - 1e-9))); // max: never -0
   const hi = p.tasks.map((t, i) => Math.floor(t.hi * N[i] + 1e-9));
   const m = shareModel(p, c);
   // Share rows hold for π = c/N: c_i/N_i ≤ s·Σ c_j/N_j.

@@ -2,7 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SolveParams, type SolveParams as Params } from '../../src-main/api/schemas';
 import { Lab } from '../../src-main/lab';
+import { GLPK, HIGHS } from '../../src-main/solver/engine';
 import { solveDirect, solveLp } from '../../src-main/solver/glpk';
+import { solveHighs } from '../../src-main/solver/highs';
+import { milp } from '../../src-main/solver/milp';
 import { type Problem, solveAllocation, sweep } from '../../src-main/solver';
 import { readJsonFile } from '../../src-main/cli/files';
 import { cli } from './helpers/cli';
@@ -132,14 +135,20 @@ describe('properties on random small instances', () => {
       );
   });
 
-  it('dp equals milp in value and attention', async () => {
+  it('dp equals milp in value and attention, and milp on glpk.js agrees with milp on HiGHS', async () => {
     await fc.assert(
       fc.asyncProperty(smallProblem({ time: false, integral: true }), async (p) => {
         const [m, d] = [await solve(p, { policy: 'milp', units: 10 }), await solve(p, { policy: 'dp', units: 10 })];
+        expect(m.engine).toMatch(/^HiGHS /);
         expect(d.status).toBe(m.status);
+        const g = await milp(p, 10, GLPK);
+        expect(g === null).toBe(m.status === 'infeasible');
         if (m.status === 'infeasible') return;
         expect(d.objective.value).toBeCloseTo(m.objective.value, 6);
         expect(d.objective.attention).toBeCloseTo(m.objective.attention, 6);
+        const gAttention = dot(p.tasks.map((t) => t.a), g!.counts.map((c) => c / 10));
+        expect(g!.value).toBeCloseTo(m.objective.value, 6);
+        expect(gAttention).toBeCloseTo(m.objective.attention, 6);
       }),
       { numRuns: 300 },
     );
@@ -163,8 +172,9 @@ describe('properties on random small instances', () => {
           expect(v).toBeGreaterThanOrEqual(p.tasks[i].lo - 1e-9);
           expect(v).toBeLessThanOrEqual(p.tasks[i].hi + 1e-9);
         });
-        expect(s.objective.attention).toBeLessThanOrEqual(p.budget * (1 + 1e-7) + 1e-9);
-        expect(s.objective.time).toBeLessThanOrEqual(p.timeBudget! * (1 + 1e-7) + 1e-9);
+        // No solver tolerance: only the rounding of the sum itself (1e-12 of it).
+        expect(s.objective.attention).toBeLessThanOrEqual(p.budget * (1 + 1e-12));
+        expect(s.objective.time).toBeLessThanOrEqual(p.timeBudget! * (1 + 1e-12));
       }),
       { numRuns: 400 },
     );
@@ -188,25 +198,43 @@ describe('properties on random small instances', () => {
     );
   });
 
-  it('ties are broken toward less attention: a zero-weight task gets its floor', async () => {
-    const p: Problem = { ...seed(), tasks: [...seed().tasks, { name: 'free-rider', a: 5, t: 0, w: 0, lo: 0.2, hi: 1, n: null }], budget: 1000 };
-    const s = await solve({ ...p, unitsPerTask: [...p.unitsPerTask, 100] }, { policy: 'lp' });
-    expect(s.pi.at(-1)).toBeCloseTo(0.2, 9);
+  it('a tie on the binding time row goes to the tasks that cost the least attention (lp and milp)', async () => {
+    // Every task buys 2 per second of time; attention costs 10 … 1. Any 1.5 s of time is optimal;
+    // the least attention is t5 whole and t4 half (2 units). A first pass alone spent 14 (lp) and 3 (milp).
+    const tasks = [10, 8, 6, 4, 2, 1].map((a, i) => ({ name: `t${i}`, a, t: 1, w: 2, lo: 0, hi: 1, n: null }));
+    const p: Problem = { tasks, budget: 1000, timeBudget: 1.5, shareCap: null, unitsPerTask: tasks.map(() => 10) };
+    for (const policy of ['lp', 'milp'] as const) {
+      const s = await solve(p, { policy });
+      expect(s.binding).toEqual(['time']);
+      expect(s.objective.value).toBeCloseTo(3, 9);
+      expect(s.objective.attention).toBeCloseTo(2, 9);
+      expect(s.pi.slice(0, 4)).toEqual([0, 0, 0, 0]);
+    }
   });
 });
 
 describe('sifting on large sets', () => {
-  it('matches a direct glpk solve in objective and duals', async () => {
-    let seedState = 7;
+  it('prices every column: where the sample\'s duals are wrong it still ends at the optimum, both rows binding', async () => {
+    let seedState = 5;
     const rnd = () => ((seedState = (seedState * 1664525 + 1013904223) % 4294967296) / 4294967296);
     const n = 3000;
-    const a = Array.from({ length: n }, () => 1 + rnd() * 99), t = a.map((x) => x * 0.01 * (0.5 + rnd())), w = a.map(() => rnd() * 2);
-    const model = { c: w, lo: a.map(() => 0.05), hi: a.map(() => 0.95), rows: [{ name: 'attention', coef: a, sense: '<=' as const, rhs: 40_000 }, { name: 'time', coef: t, sense: '<=' as const, rhs: 300 }] };
-    const [sifted, direct] = [await solveLp(model), await solveDirect(model)];
-    expect(sifted.rounds).toBeGreaterThan(1); // it really sifted
-    expect(sifted.z).toBeCloseTo(direct.z, 6);
-    expect(sifted.duals.attention).toBeCloseTo(direct.duals.attention, 9);
-    expect(sifted.duals.time).toBeCloseTo(direct.duals.time, 9);
+    // Every 8th column (the sample's stride at n = 3,000) is a better buy than any other, so the
+    // sample prices attention too high and the first restricted solve leaves good columns at 0.
+    // Without pricing the result was 44 % below the optimum.
+    const a = Array.from({ length: n }, () => 1 + rnd() * 99);
+    const w = a.map((x, i) => (i % 8 === 0 ? 1.2 + 0.3 * rnd() : 0.5 + rnd()) * x);
+    const t = a.map((x) => x * 0.01 * (0.5 + rnd()));
+    const sum = (v: number[]) => v.reduce((s, x) => s + x, 0);
+    const model = { c: w, lo: a.map(() => 0), hi: a.map(() => 1), rows: [{ name: 'attention', coef: a, sense: '<=' as const, rhs: 0.3 * sum(a) }, { name: 'time', coef: t, sense: '<=' as const, rhs: 0.25 * sum(t) }] };
+    const [sifted, direct, highs] = [await solveLp(model), await solveDirect(model), await solveHighs(model)];
+    expect(sifted.rounds).toBeGreaterThan(2); // the sample, one restricted solve, and the ones pricing asked for
+    for (const other of [direct, highs]) {
+      expect(Math.abs(sifted.z - other.z)).toBeLessThan(1e-9 * other.z);
+      for (const row of ['attention', 'time']) {
+        expect(other.duals[row]).toBeGreaterThan(0); // binding
+        expect(Math.abs(sifted.duals[row] - other.duals[row])).toBeLessThan(1e-7 * other.duals[row]);
+      }
+    }
   });
 });
 
@@ -215,20 +243,26 @@ describe('large sets', () => {
     let st = 11;
     const rnd = () => ((st = (st * 1664525 + 1013904223) % 4294967296) / 4294967296);
     const tasks = Array.from({ length: n }, (_, i) => {
-      const a = 1 + rnd() * 99;
-      // weights on a coarse grid, so many tasks tie in w/a and the second pass has real choices
-      return { name: `t${i}`, a, t: a * 0.01, w: Math.ceil(rnd() * 4) * a / 50, lo: 0, hi: 1, n: null };
+      const t = 0.1 + rnd();
+      // weights on a coarse grid per second of time: many tasks tie on the binding time row, at attention costs 1 … 100
+      return { name: `t${i}`, a: 1 + rnd() * 99, t, w: (Math.ceil(rnd() * 4) * t) / 2, lo: rnd() < 0.3 ? 0.05 : 0, hi: 1, n: null };
     });
-    return { tasks, budget: tasks.reduce((s, t) => s + t.a, 0) / 3, timeBudget: null, shareCap: null, unitsPerTask: tasks.map(() => 100) };
+    const sum = (k: 'a' | 't') => tasks.reduce((s, t) => s + t[k], 0);
+    return { tasks, budget: 0.6 * sum('a'), timeBudget: sum('t') / 3, shareCap: null, unitsPerTask: tasks.map(() => 100) };
   };
 
-  it('lp at n = 3,000 equals a direct glpk solve in value, and spends no more attention', async () => {
+  it('lp at n = 3,000 with ties on the time row: the optimum, at the least attention any optimum spends (checked on HiGHS)', async () => {
     const p = large(3000);
     const s = await solve(p, { policy: 'lp' });
-    const direct = await solveDirect({ c: p.tasks.map((t) => t.w), lo: p.tasks.map(() => 0), hi: p.tasks.map(() => 1), rows: [{ name: 'attention', coef: p.tasks.map((t) => t.a), sense: '<=', rhs: p.budget }] });
-    expect(s.objective.value).toBeCloseTo(direct.z, 6);
-    expect(s.objective.attention).toBeLessThanOrEqual(dot(p.tasks.map((t) => t.a), Array.from(direct.x)) + 1e-6);
-    expect(s.duals.attention).toBeCloseTo(direct.duals.attention, 9);
+    const col = (k: 'a' | 't' | 'w' | 'lo' | 'hi') => p.tasks.map((t) => t[k]);
+    const rows = [{ name: 'attention', coef: col('a'), sense: '<=' as const, rhs: p.budget }, { name: 'time', coef: col('t'), sense: '<=' as const, rhs: p.timeBudget! }];
+    const best = await solveHighs({ c: col('w'), lo: col('lo'), hi: col('hi'), rows });
+    const least = await solveHighs({ c: col('a').map((v) => -v), lo: col('lo'), hi: col('hi'), rows: [...rows, { name: 'value', coef: col('w'), sense: '>=', rhs: best.z * (1 - 1e-12) }] });
+    expect(s.binding).toEqual(['time']);
+    expect(Math.abs(s.objective.value - best.z)).toBeLessThan(1e-9 * best.z);
+    expect(s.duals.time).toBeCloseTo(best.duals.time, 9);
+    // Optima here spend from 43,646 to 58,000+ attention; skipping the second pass spent 47,309.
+    expect(Math.abs(s.objective.attention - -least.z)).toBeLessThan(1e-7 * -least.z);
   });
 
   it('milp that cannot finish in its time limit says so instead of calling the set infeasible', async () => {
@@ -238,6 +272,32 @@ describe('large sets', () => {
 });
 
 describe('budgets hold exactly, past glpk\'s tolerance', () => {
+  it('glpk\'s point breaks a floor and clamping it breaks the time row: the lab holds both and stays optimal (lp and milp)', async () => {
+    // glpk returns a = 0.09999997 (under its floor, within tolerance) and b = 1; with a at its floor
+    // b = 1 would spend 0.5000003 s of 0.50000015. The optimum is b = 0.5: value 0.6 (the floors give 0.1).
+    const tasks = [{ name: 'a', a: 1, t: 5, w: 1, lo: 0.1, hi: 0.4, n: null }, { name: 'b', a: 1, t: 3e-7, w: 1, lo: 0, hi: 1, n: null }];
+    const p: Problem = { tasks, budget: 10, timeBudget: 0.5 + 1.5e-7, shareCap: null, unitsPerTask: [10, 10] };
+    for (const policy of ['lp', 'milp'] as const) {
+      const s = await solve(p, { policy });
+      expect(s.status).toBe('optimal');
+      expect(s.pi[0]).toBeGreaterThanOrEqual(0.1);
+      expect(s.objective.time).toBeLessThanOrEqual(p.timeBudget!);
+      expect(s.objective.value).toBeCloseTo(0.6, 9);
+    }
+  });
+
+  it('whole counts over a budget by 1e-10 of it are given back: the engines accept both units, the lab one (both engines)', async () => {
+    const tasks = ['x', 'y'].map((name) => ({ name, a: 1, t: 0, w: 1, lo: 0, hi: 1, n: null }));
+    const p: Problem = { tasks, budget: 2 - 2e-10, timeBudget: null, shareCap: null, unitsPerTask: [1, 1] };
+    const raw = await solveHighs({ c: [1, 1], lo: [0, 0], hi: [1, 1], rows: [{ name: 'attention', coef: [1, 1], sense: '<=', rhs: p.budget }], integer: true });
+    expect(Array.from(raw.x)).toEqual([1, 1]); // HiGHS alone breaks the budget
+    for (const engine of [HIGHS, GLPK]) {
+      const s = await milp(p, 10, engine);
+      expect(s).toMatchObject({ status: 'optimal', value: 1 });
+      expect(s!.counts[0] + s!.counts[1]).toBe(1);
+    }
+  });
+
   it('a weight 1e-12 of the largest does not buy attention in the second pass', async () => {
     const tasks = [{ name: 'big', a: 0, t: 0, w: 4.6e-48, lo: 0, hi: 1, n: null }, { name: 'tiny', a: 0.00046, t: 0, w: 3.76e-60, lo: 0.1, hi: 1, n: null }];
     const s = await solve({ tasks, budget: 1, timeBudget: 0.5, shareCap: null, unitsPerTask: [10, 10] }, { policy: 'lp' });
