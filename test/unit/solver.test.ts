@@ -56,6 +56,12 @@ describe('the seed example through the CLI', () => {
     expect(lp.stdout).toMatch(/objective Σ w·π = 5\.6667/);
     const info = JSON.parse((await cli(['--db', db, 'db', 'info', '--json'])).stdout);
     expect(info.counts.solves).toBe(3); // formula, its LP comparison, and the lp solve
+    expect(lp.stdout).toMatch(/solved in [\d.]+ ms by GLPK 5\.0 \(glpk\.js\)/);
+    const m = await cli(['--db', db, 'solve', '1', '--policy', 'milp']);
+    expect(m.stdout).toMatch(/policy milp — optimal/);
+    expect(m.stdout).toMatch(/solved in [\d.]+ ms by HiGHS 1\.\d+\.\d+/);
+    const stored = JSON.parse((await cli(['--db', db, 'solve', '1', '--policy', 'dp', '--json'])).stdout);
+    expect(stored.engine).toBe('dynamic programme (the lab)');
   });
 });
 
@@ -214,15 +220,19 @@ describe('properties on random small instances', () => {
 });
 
 describe('sifting on large sets', () => {
-  it('prices every column: where the sample\'s duals are wrong it still ends at the optimum, both rows binding', async () => {
+  // Every 8th column is the sample (its stride at n = 3,000). Sampled columns that are better buys
+  // than the rest make the sample price attention too high: good columns start fixed at 0 (44 % short
+  // without pricing). Poorer ones price it too low: columns start at their cap that belong at 0
+  // (1.7 % short when pricing only ever raises a column).
+  it.each([
+    ['too high', (r: number, i: number) => (i % 8 === 0 ? 1.2 + 0.3 * r : 0.5 + r)],
+    ['too low', (r: number, i: number) => (i % 8 === 0 ? 0.9 : 1) * (0.5 + r)],
+  ])('prices every column: where the sample prices attention %s it still ends at the optimum, both rows binding', async (_, ratio) => {
     let seedState = 5;
     const rnd = () => ((seedState = (seedState * 1664525 + 1013904223) % 4294967296) / 4294967296);
     const n = 3000;
-    // Every 8th column (the sample's stride at n = 3,000) is a better buy than any other, so the
-    // sample prices attention too high and the first restricted solve leaves good columns at 0.
-    // Without pricing the result was 44 % below the optimum.
     const a = Array.from({ length: n }, () => 1 + rnd() * 99);
-    const w = a.map((x, i) => (i % 8 === 0 ? 1.2 + 0.3 * rnd() : 0.5 + rnd()) * x);
+    const w = a.map((x, i) => ratio(rnd(), i) * x);
     const t = a.map((x) => x * 0.01 * (0.5 + rnd()));
     const sum = (v: number[]) => v.reduce((s, x) => s + x, 0);
     const model = { c: w, lo: a.map(() => 0), hi: a.map(() => 1), rows: [{ name: 'attention', coef: a, sense: '<=' as const, rhs: 0.3 * sum(a) }, { name: 'time', coef: t, sense: '<=' as const, rhs: 0.25 * sum(t) }] };
@@ -286,16 +296,16 @@ describe('budgets hold exactly, past glpk\'s tolerance', () => {
     }
   });
 
-  it('whole counts over a budget by 1e-10 of it are given back: the engines accept both units, the lab one (both engines)', async () => {
-    const tasks = ['x', 'y'].map((name) => ({ name, a: 1, t: 0, w: 1, lo: 0, hi: 1, n: null }));
-    const p: Problem = { tasks, budget: 2 - 2e-10, timeBudget: null, shareCap: null, unitsPerTask: [1, 1] };
-    const raw = await solveHighs({ c: [1, 1], lo: [0, 0], hi: [1, 1], rows: [{ name: 'attention', coef: [1, 1], sense: '<=', rhs: p.budget }], integer: true });
+  it('whole counts over a budget by 1e-10 of it are given back: the engines accept both units, the lab one (both rows, both engines)', async () => {
+    const tasks = ['x', 'y'].map((name) => ({ name, a: 1, t: 1, w: 1, lo: 0, hi: 1, n: null }));
+    const raw = await solveHighs({ c: [1, 1], lo: [0, 0], hi: [1, 1], rows: [{ name: 'attention', coef: [1, 1], sense: '<=', rhs: 2 - 2e-10 }], integer: true });
     expect(Array.from(raw.x)).toEqual([1, 1]); // HiGHS alone breaks the budget
-    for (const engine of [HIGHS, GLPK]) {
-      const s = await milp(p, 10, engine);
-      expect(s).toMatchObject({ status: 'optimal', value: 1 });
-      expect(s!.counts[0] + s!.counts[1]).toBe(1);
-    }
+    for (const p of [{ budget: 2 - 2e-10, timeBudget: 10 }, { budget: 10, timeBudget: 2 - 2e-10 }])
+      for (const engine of [HIGHS, GLPK]) {
+        const s = await milp({ ...p, tasks, shareCap: null, unitsPerTask: [1, 1] }, 10, engine);
+        expect(s).toMatchObject({ status: 'optimal', value: 1 });
+        expect(s!.counts[0] + s!.counts[1]).toBe(1);
+      }
   });
 
   it('a weight 1e-12 of the largest does not buy attention in the second pass', async () => {
