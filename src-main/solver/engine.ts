@@ -14,8 +14,8 @@ export const HIGHS: Engine = { solve: solveHighs, name: async () => `HiGHS ${(aw
 
 /**
  * The engine per policy. lp (and curve, and the infeasibility explanations) stay on glpk.js,
- * which the design names for the LP with duals: its sifting solves n = 10,000 in a third of
- * HiGHS's time for one LP. milp goes to HiGHS, whose branch and cut proves n = 10,000
+ * which the design names for the LP with duals: its sifting solves n = 10,000 in a quarter to a
+ * half of HiGHS's time for one LP. milp goes to HiGHS, whose branch and cut proves n = 10,000
  * optimal where glpk's stops at its time limit (docs/benchmarks.md). dp is the lab's own
  * dynamic programme and the closed-form policies need no engine.
  */

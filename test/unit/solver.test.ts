@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SolveParams, type SolveParams as Params } from '../../src-main/api/schemas';
 import { Lab } from '../../src-main/lab';
-import { GLPK, HIGHS } from '../../src-main/solver/engine';
+import { type Engine, GLPK, HIGHS } from '../../src-main/solver/engine';
 import { solveDirect, solveLp } from '../../src-main/solver/glpk';
 import { solveHighs } from '../../src-main/solver/highs';
 import { milp } from '../../src-main/solver/milp';
@@ -273,6 +273,19 @@ describe('large sets', () => {
     expect(s.duals.time).toBeCloseTo(best.duals.time, 9);
     // Optima here spend from 43,646 to 58,000+ attention; skipping the second pass spent 47,309.
     expect(Math.abs(s.objective.attention - -least.z)).toBeLessThan(1e-7 * -least.z);
+  });
+
+  it('milp stopped by its time limit with counts in hand says feasible, never optimal, and its counts still hold every row', async () => {
+    // An engine that always runs out of time, holding the given point (the second over the budget by 1e-10).
+    const stopped = (x: number[]): Engine => ({ name: async () => 'stopped', solve: async () => ({ status: 'feasible', x: Float64Array.from(x), z: 0, duals: {}, rounds: 1 }) });
+    const tasks = ['x', 'y'].map((name) => ({ name, a: 1, t: 0, w: 1, lo: 0, hi: 1, n: null }));
+    const p: Problem = { tasks, budget: 2 - 2e-10, timeBudget: null, shareCap: null, unitsPerTask: [1, 1] };
+    for (const [x, sum] of [[[1, 0], 1], [[1, 1], 1]] as const) {
+      const s = await milp(p, 3, stopped([...x]));
+      expect(s!.status).toBe('feasible');
+      expect(s!.note).toMatch(/milp stopped at its 3 s time limit: .*not proven optimal/);
+      expect(s!.counts[0] + s!.counts[1]).toBe(sum);
+    }
   });
 
   it('milp that cannot finish in its time limit says so instead of calling the set infeasible', async () => {
