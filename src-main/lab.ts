@@ -158,7 +158,7 @@ function exportRuns(db: store.Db, ids: number[], format: 'json' | 'csv'): CallOu
 /** A solve as stored: the allocation spread over the solves table's columns. */
 function fromAllocation(taskSetId: number, p: Problem, params: SolveParamsParsed, a: Allocation): Omit<store.SolveRecord, 'id' | 'createdAt'> {
   return {
-    taskSetId, policy: a.policy, status: a.status, allocation: a.pi, counts: a.counts, explanation: a.explanation, solverMs: a.solverMs,
+    taskSetId, policy: a.policy, status: a.status, allocation: a.pi, counts: a.counts, explanation: a.explanation, engine: a.engine, solverMs: a.solverMs,
     params: { ...params, budget: p.budget, timeBudget: p.timeBudget },
     inputs: { tasks: p.tasks, unitsPerTask: p.unitsPerTask, shareCap: p.shareCap },
     objective: a.objective,
@@ -174,6 +174,6 @@ function toSolve(r: store.SolveRecord): Solve {
     policy: r.policy as PolicyName, status: r.status as Solve['status'], tasks: inputs.tasks.map((t) => t.name),
     pi: r.allocation ?? [], counts: r.counts ?? [], unitsPerTask: inputs.unitsPerTask,
     objective: r.objective as Solve['objective'], duals: { attention: d.attention, time: d.time }, binding: d.binding,
-    explanation: r.explanation, leastBudget: d.leastBudget, notes: d.notes, solverMs: r.solverMs,
+    explanation: r.explanation, leastBudget: d.leastBudget, notes: d.notes, engine: r.engine, solverMs: r.solverMs,
   };
 }

@@ -183,11 +183,14 @@ export const Allocation = z.object({
   explanation: z.string().nullable(),
   leastBudget: z.number().nullable(),
   notes: z.array(z.string()),
+  /** what solved it, with its version: 'HiGHS 1.15.1', 'GLPK 5.0 (glpk.js)', or the lab's own dynamic programme or closed form */
+  engine: z.string(),
   solverMs: z.number(),
 });
 export type Allocation = z.infer<typeof Allocation>;
 
-export const Solve = Allocation.extend({ id: Id, taskSetId: Id, params: z.record(z.string(), z.unknown()), createdAt: z.string() });
+/** A stored solve; `engine` is null for solves stored before the lab recorded it. */
+export const Solve = Allocation.extend({ id: Id, taskSetId: Id, params: z.record(z.string(), z.unknown()), createdAt: z.string(), engine: z.string().nullable() });
 export type Solve = z.infer<typeof Solve>;
 
 export const SweepPoint = z.object({ budget: z.number(), status: z.string(), value: z.number(), attention: z.number(), dual: z.number().nullable(), pi: z.array(z.number()) });

@@ -259,7 +259,7 @@ solveOptions(program.command('solve <taskset>').description('solve the allocatio
     if (s.policy === 'seed-formula' && versus?.policy === 'lp')
       out(`the seed's formula is a closed form, not an optimum: the LP optimum is Σ w·π = ${fmt(versus.objective.value)} against the formula's ${fmt(s.objective.value)}`);
     for (const n of s.notes) out(`note: ${n}`);
-    out(`c counts units per epoch (batches of ${s.params.batchSize} for tasks with data, 1/${s.params.units} of a pass otherwise); solved in ${s.solverMs.toFixed(1)} ms`);
+    out(`c counts units per epoch (batches of ${s.params.batchSize} for tasks with data, 1/${s.params.units} of a pass otherwise); solved in ${s.solverMs.toFixed(1)} ms by ${s.engine ?? 'an unrecorded engine'}`);
   });
 
 solveOptions(program.command('sweep <taskset>').description('value against attention over budgets from the least feasible to every task at its cap'))

@@ -1,6 +1,7 @@
 import { LabError } from '../api/errors';
 import type { LearningCurve } from '../api/schemas';
-import { solveDirect, type SparseRow } from './glpk';
+import { solveDirect } from './glpk';
+import type { SparseRow } from './model';
 import { budgetRows } from './lp';
 import type { Problem } from './problem';
 

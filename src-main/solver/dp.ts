@@ -1,4 +1,5 @@
 import { LabError } from '../api/errors';
+import type { MilpSolution } from './milp';
 import type { Problem } from './problem';
 
 /** Cells the DP may fill before it refuses (about a second here). */
@@ -10,7 +11,7 @@ const MAX_CELLS = 2e8;
  * grid (the least power of ten that makes every cost whole), value w_i/N_i per unit.
  * Maximises value, then spends the least attention at that value.
  */
-export function dp(p: Problem): { counts: number[]; value: number } | null {
+export function dp(p: Problem): MilpSolution | null {
   if (p.timeBudget !== null) throw new LabError('invalid_input', 'timeBudget: dp handles the attention budget and the bounds only; use milp with a time budget');
   if (p.shareCap !== null) throw new LabError('invalid_input', 'shareCap: dp handles the attention budget and the bounds only; use milp with a share cap');
   const N = p.unitsPerTask;
@@ -58,7 +59,7 @@ export function dp(p: Problem): { counts: number[]; value: number } | null {
     counts[i] = choice[i][b];
     b -= counts[i] * cost[i];
   }
-  return { counts, value: top };
+  return { counts, value: top, status: 'optimal' };
 }
 
 const isWhole = (x: number) => Math.abs(x - Math.round(x)) <= 1e-9 * Math.max(1, Math.abs(x));

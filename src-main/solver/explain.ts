@@ -1,4 +1,5 @@
-import { solveLp, type BoundedLp } from './glpk';
+import { solveLp } from './glpk';
+import type { BoundedLp } from './model';
 import { col, dot, type Problem } from './problem';
 import { fmt } from './format';
 

@@ -1,42 +1,11 @@
 import GLPK from 'glpk.js/node';
 import { LabError } from '../api/errors';
+import { columnScales, emptyRowHolds, merge, normalise, reducedCosts, restrictFixed, scaledRows, type BoundedLp, type LpResult } from './model';
 
-/**
- * glpk.js (GLPK compiled to wasm) behind a small, typed bounded-LP interface:
- *   maximise c·x  s.t.  rows (dense coefficient vectors over x, ≤ / ≥ / =),  lo ≤ x ≤ hi,
- * optionally with extra sparse rows and integer columns. Duals come with every LP.
- */
+/** The glpk.js engine (GLPK compiled to wasm): direct solves, and sifting for large LPs. Duals come with every LP. */
 type Glpk = Awaited<ReturnType<typeof GLPK>>;
 let instance: Promise<Glpk> | undefined;
 export const glpk = (): Promise<Glpk> => (instance ??= GLPK());
-
-export interface DenseRow { name: string; coef: ArrayLike<number>; sense: '<=' | '>=' | '='; rhs: number }
-/** A row over a few columns: `terms` pairs of (column index, coefficient). Column index n is an extra free variable if declared. */
-export interface SparseRow { name: string; terms: [number, number][]; sense: '<=' | '>=' | '='; rhs: number }
-
-export interface BoundedLp {
-  c: ArrayLike<number>;
-  lo: ArrayLike<number>;
-  hi: ArrayLike<number>;
-  rows: DenseRow[];
-  sparse?: SparseRow[];
-  /** extra continuous free columns (index n, n+1, …), e.g. S = Σ x for share caps */
-  extraCols?: number;
-  integer?: boolean;
-  /** integer models only: stop branch-and-bound after this many seconds with the best counts found */
-  timeLimitS?: number;
-}
-
-export interface LpResult {
-  /** `feasible`: an integer model stopped at its time limit with a solution, not proven optimal */
-  status: 'optimal' | 'feasible' | 'infeasible' | 'unbounded' | 'undefined';
-  x: Float64Array;
-  z: number;
-  /** dual price per row name (LP only): d objective / d rhs */
-  duals: Record<string, number>;
-  /** glpk calls made (sifting rounds) */
-  rounds: number;
-}
 
 const STATUS: Record<number, LpResult['status']> = { 1: 'undefined', 2: 'feasible', 3: 'infeasible', 4: 'infeasible', 5: 'optimal', 6: 'unbounded' };
 
@@ -53,10 +22,7 @@ export async function solveDirect(p: BoundedLp): Promise<LpResult> {
   const names = Array.from({ length: n + extra }, (_, i) => `x${i}`);
   const lo = (i: number) => (i < n ? p.lo[i] : -Infinity), hi = (i: number) => (i < n ? p.hi[i] : Infinity);
 
-  const scaled = [
-    ...p.rows.map((r) => ({ ...r, terms: Array.from(r.coef, (v, i) => [i, v] as [number, number]) })),
-    ...(p.sparse ?? []),
-  ].map((r) => normalise(r.terms, r));
+  const scaled = scaledRows(p);
   const subjectTo = [];
   for (const r of scaled) {
     if (r.terms.length) {
@@ -64,8 +30,7 @@ export async function solveDirect(p: BoundedLp): Promise<LpResult> {
       continue;
     }
     // 0 ≤ / ≥ / = rhs decides feasibility alone; such a row's dual is 0.
-    const holds = r.sense === '<=' ? r.rhs >= 0 : r.sense === '>=' ? r.rhs <= 0 : r.rhs === 0;
-    if (!holds) return { status: 'infeasible', x: new Float64Array(n + extra), z: 0, duals: {}, rounds: 1 };
+    if (!emptyRowHolds(r)) return { status: 'infeasible', x: new Float64Array(n + extra), z: 0, duals: {}, rounds: 1 };
   }
   if (n + extra === 0) return { status: 'optimal', x: new Float64Array(0), z: 0, duals: {}, rounds: 0 }; // glpk refuses a model with no columns
   const obj = normalise(Array.from({ length: n }, (_, i) => [i, p.c[i]] as [number, number]), { rhs: 0 });
@@ -99,13 +64,6 @@ export async function solveDirect(p: BoundedLp): Promise<LpResult> {
 
 const rowBounds = (g: Glpk, sense: string, rhs: number) =>
   sense === '<=' ? { type: g.GLP_UP, ub: rhs, lb: 0 } : sense === '>=' ? { type: g.GLP_LO, lb: rhs, ub: 0 } : { type: g.GLP_FX, lb: rhs, ub: rhs };
-
-/** Terms divided by their largest magnitude (rhs too), negligible ones dropped; `scale` undoes it. */
-function normalise<R extends { rhs: number }>(terms: [number, number][], row: R): R & { terms: [number, number][]; scale: number } {
-  const m = terms.reduce((s, [, v]) => Math.max(s, Math.abs(v)), 0);
-  if (m === 0) return { ...row, terms: [], scale: 1 };
-  return { ...row, terms: terms.filter(([, v]) => Math.abs(v) > 1e-15 * m).map(([j, v]) => [j, v / m]), rhs: row.rhs / m, scale: m };
-}
 
 /** Below this many columns glpk is fast enough on its own. */
 const SIFT_FROM = 1500;
@@ -162,8 +120,7 @@ export async function solveLp(p: BoundedLp): Promise<LpResult> {
       if ((v > 1e-9 && fixedAt[i] < p.hi[i]) || (v < -1e-9 && fixedAt[i] > p.lo[i])) violators.push([i, Math.abs(v)]);
     }
     if (!violators.length) {
-      const x = Float64Array.from(fixedAt);
-      idx.forEach((i, k) => (x[i] = r.x[k]));
+      const x = merge(fixedAt, idx, r.x);
       let z = 0;
       for (let i = 0; i < n; i++) z += p.c[i] * x[i];
       return { status: 'optimal', x, z, duals: r.duals, rounds };
@@ -176,42 +133,8 @@ export async function solveLp(p: BoundedLp): Promise<LpResult> {
   }
 }
 
-/** |c_i| + Σ_rows |y_r a_ri|: the size a reduced cost is measured against. */
-export function columnScales(p: BoundedLp, duals: Record<string, number>): Float64Array {
-  const s = Float64Array.from(p.c, Math.abs);
-  for (const r of p.rows) {
-    const y = Math.abs(duals[r.name] ?? 0);
-    if (y) for (let i = 0; i < s.length; i++) s[i] += y * Math.abs(r.coef[i]);
-  }
-  return s.map((v) => v || 1);
-}
-
-export function reducedCosts(p: BoundedLp, duals: Record<string, number>): Float64Array {
-  const rc = Float64Array.from(p.c);
-  for (const r of p.rows) {
-    const y = duals[r.name] ?? 0;
-    if (y) for (let i = 0; i < rc.length; i++) rc[i] -= y * r.coef[i];
-  }
-  return rc;
-}
-
 /** The model over columns `idx` with every row's right-hand side scaled by `share`. */
 function restrict(p: BoundedLp, idx: number[], share: number): BoundedLp {
   const pick = (v: ArrayLike<number>) => idx.map((i) => v[i]);
   return { c: pick(p.c), lo: pick(p.lo), hi: pick(p.hi), rows: p.rows.map((r) => ({ ...r, coef: pick(r.coef), rhs: r.rhs * share })) };
-}
-
-/** The model over columns `idx`, the others held at `fixedAt` (moved to the right-hand sides). */
-export function restrictFixed(p: BoundedLp, idx: number[], fixedAt: Float64Array): BoundedLp {
-  const inIdx = new Uint8Array(p.c.length);
-  for (const i of idx) inIdx[i] = 1;
-  const pick = (v: ArrayLike<number>) => idx.map((i) => v[i]);
-  return {
-    c: pick(p.c), lo: pick(p.lo), hi: pick(p.hi),
-    rows: p.rows.map((r) => {
-      let used = 0;
-      for (let i = 0; i < p.c.length; i++) if (!inIdx[i]) used += r.coef[i] * fixedAt[i];
-      return { ...r, coef: pick(r.coef), rhs: r.rhs - used };
-    }),
-  };
 }

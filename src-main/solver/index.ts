@@ -7,7 +7,9 @@ import { curveAllocation } from './curve';
 import { dp } from './dp';
 import { explainInfeasible, leastFeasibleBudget } from './explain';
 import { heuristic } from './heuristics';
-import { lexicographicLp, milp } from './lp';
+import { engineName } from './engine';
+import { lexicographicLp } from './lp';
+import { milp } from './milp';
 import { binds, checkProblem, col, dot, type Problem } from './problem';
 
 export { checkProblem, problemFromTaskSet, type Problem, type SolverTask } from './problem';
@@ -47,9 +49,9 @@ export async function solveAllocation(p: Problem, params: SolveParamsParsed): Pr
     case 'dp': {
       const s = policy === 'milp' ? await milp(p, params.timeLimit) : dp(p);
       if (s) pi = s.counts.map((c, i) => c / N[i]);
-      if (s && 'timedOut' in s && s.timedOut) {
-        provenOptimal = false;
-        notes.push(`milp stopped at its ${params.timeLimit} s time limit: these counts are the best found, not proven optimal (raise timeLimit, or use lp)`);
+      if (s) {
+        provenOptimal = s.status === 'optimal';
+        if (s.note) notes.push(s.note);
       }
       floorsForExplain = p.tasks.map((t, i) => Math.ceil(t.lo * N[i] - 1e-9) / N[i]);
       break;
@@ -70,13 +72,14 @@ export async function solveAllocation(p: Problem, params: SolveParamsParsed): Pr
   }
 
   const names = p.tasks.map((t) => t.name);
+  const engine = await engineName(policy);
   if (!pi) {
     const why = await explainInfeasible(p, floorsForExplain);
     return {
       policy, status: 'infeasible', tasks: names, pi: [], counts: [], unitsPerTask: N,
       objective: { value: 0, attention: 0, time: 0 }, duals: { attention: null, time: null }, binding: [],
       explanation: why?.explanation ?? 'the solver found no feasible allocation', leastBudget: why?.leastBudget ?? null,
-      notes, solverMs: performance.now() - t0,
+      notes, engine, solverMs: performance.now() - t0,
     };
   }
   const attention = dot(col(p, 'a'), pi), time = dot(col(p, 't'), pi), total = pi.reduce((s, v) => s + v, 0);
@@ -100,6 +103,7 @@ export async function solveAllocation(p: Problem, params: SolveParamsParsed): Pr
     explanation: null,
     leastBudget: null,
     notes,
+    engine,
     solverMs: performance.now() - t0,
   };
 }

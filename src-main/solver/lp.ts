@@ -1,6 +1,6 @@
-import { LabError } from '../api/errors';
-import { columnScales, reducedCosts, restrictFixed, solveLp, type BoundedLp, type LpResult } from './glpk';
-import { explainInfeasible, shareModel } from './explain';
+import { solveLp } from './glpk';
+import { columnScales, merge, reducedCosts, restrictFixed, type BoundedLp, type LpResult } from './model';
+import { shareModel } from './explain';
 import { col, dot, type Problem } from './problem';
 
 export interface LpSolution { pi: number[]; value: number; duals: { attention: number; time: number | null }; rounds: number }
@@ -70,44 +70,9 @@ async function onOptimalFace(p: BoundedLp, firstC: number[], first: LpResult): P
     else idx.push(i);
   }
   const r = await solveLp(restrictFixed(p, idx, fixedAt));
-  const x = Float64Array.from(fixedAt);
-  idx.forEach((i, k) => (x[i] = r.x[k]));
+  const x = merge(fixedAt, idx, r.x);
   return { ...r, x, z: dot(Array.from(p.c), Array.from(x)) };
 }
 
 /** glpk's values can stray ~1e-12 outside a bound; the user should never see π = 1.0000000000002. */
 const clampTo = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
-
-export interface MilpSolution { counts: number[]; value: number; /** stopped at the time limit: best counts found, not proven optimal */ timedOut: boolean }
-
-/**
- * Integer counts c_i ∈ [⌈l_i N_i⌉, ⌊u_i N_i⌋] of units (batches), π_i = c_i / N_i,
- * with the same rows: maximise Σ w_i c_i / N_i, then the least attention at that value.
- */
-export async function milp(p: Problem, timeLimitS = 10): Promise<MilpSolution | null> {
-  const N = p.unitsPerTask;
-  const lo = p.tasks.map((t, i) => Math.ceil(t.lo * N[i] - 1e-9));
-  const hi = p.tasks.map((t, i) => Math.floor(t.hi * N[i] + 1e-9));
-  const perUnit = (k: 'w' | 'a' | 't') => p.tasks.map((t, i) => t[k] / N[i]);
-  const rows = [
-    { name: 'attention', coef: perUnit('a'), sense: '<=' as const, rhs: p.budget },
-    ...(p.timeBudget !== null ? [{ name: 'time', coef: perUnit('t'), sense: '<=' as const, rhs: p.timeBudget }] : []),
-  ];
-  const model = (c: number[]) => {
-    const m = shareModel(p, c);
-    // Share rows hold for π = c/N: c_i/N_i ≤ s·Σ c_j/N_j.
-    return { ...m, lo, hi, rows, integer: true, timeLimitS, sparse: m.sparse?.map((r) => ({ ...r, terms: r.terms.map(([j, v]) => [j, j < N.length ? v / N[j] : v] as [number, number]) })) };
-  };
-  const first = await solveLp(model(perUnit('w')));
-  const wUnit = perUnit('w');
-  const round = (x: Float64Array) => Array.from(x.subarray(0, N.length), Math.round);
-  if (first.status === 'feasible') return { counts: round(first.x), value: dot(wUnit, round(first.x)), timedOut: true };
-  if (first.status === 'undefined') throw new LabError('timeout', `milp found no integer allocation within its ${timeLimitS} s time limit (${N.length} tasks): raise timeLimit, or use lp or dp`);
-  if (first.status !== 'optimal') return null;
-  const second = await solveLp({ ...model(perUnit('a').map((x) => -x)), rows: [...rows, { name: 'value', coef: wUnit, sense: '>=', rhs: first.z - 1e-9 * Math.max(1, Math.abs(first.z)) }] });
-  // Whole counts make values discrete: the second pass keeps the first's value exactly or is dropped.
-  const keeps = second.status === 'optimal' && dot(wUnit, round(second.x)) >= dot(wUnit, round(first.x)) - 1e-12;
-  return { counts: round(keeps ? second.x : first.x), value: first.z, timedOut: false };
-}
-
-export { explainInfeasible };

@@ -125,6 +125,9 @@ export const migrations: readonly string[] = [
     CONSTRAINT one_checkpoint_per_kind UNIQUE (run_id, kind)
   );
   `,
+  /* 2: the engine that solved each solve (HiGHS, glpk.js, …), with its version */ `
+  ALTER TABLE solves ADD COLUMN engine TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TaskSetInput } from '../../src-main/api/schemas';
 import * as store from '../../src-main/store';
+import { SCHEMA_VERSION } from '../../src-main/store/migrations';
 import { cli } from './helpers/cli';
 import { toyCsv } from './helpers/toy';
 import { tmpDir } from './helpers/tmp';
@@ -20,7 +21,7 @@ describe('CLI', () => {
     const show = await cli(['--db', db, 'task-set', 'show', '1', '--json']);
     expect(JSON.parse(show.stdout).tasks.map((t: { attentionCost: number }) => t.attentionCost)).toEqual([10, 10, 10, 20, 30, 30]);
     const info = await cli(['--db', db, 'db', 'info']);
-    expect(info.stdout).toMatch(/schema\s+version 1/);
+    expect(info.stdout).toMatch(new RegExp(`schema\\s+version ${SCHEMA_VERSION}\\n`));
     expect(info.stdout).toMatch(/tasks\s+6/);
   });
 

@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SolveParams, type SolveParams as Params } from '../../src-main/api/schemas';
 import { Lab } from '../../src-main/lab';
-import { solveDirect, solveLp } from '../../src-main/solver/glpk';
+import { GLPK } from '../../src-main/solver/engine';
+import { solveDirect } from '../../src-main/solver/glpk';
+import { milp } from '../../src-main/solver/milp';
 import { type Problem, solveAllocation, sweep } from '../../src-main/solver';
 import { readJsonFile } from '../../src-main/cli/files';
 import { cli } from './helpers/cli';
@@ -53,6 +55,12 @@ describe('the seed example through the CLI', () => {
     expect(lp.stdout).toMatch(/objective Σ w·π = 5\.6667/);
     const info = JSON.parse((await cli(['--db', db, 'db', 'info', '--json'])).stdout);
     expect(info.counts.solves).toBe(3); // formula, its LP comparison, and the lp solve
+    expect(lp.stdout).toMatch(/solved in [\d.]+ ms by GLPK 5\.0 \(glpk\.js\)/);
+    const m = await cli(['--db', db, 'solve', '1', '--policy', 'milp']);
+    expect(m.stdout).toMatch(/policy milp — optimal/);
+    expect(m.stdout).toMatch(/solved in [\d.]+ ms by HiGHS 1\.\d+\.\d+/);
+    const stored = JSON.parse((await cli(['--db', db, 'solve', '1', '--policy', 'dp', '--json'])).stdout);
+    expect(stored.engine).toBe('dynamic programme (the lab)');
   });
 });
 
@@ -132,14 +140,20 @@ describe('properties on random small instances', () => {
       );
   });
 
-  it('dp equals milp in value and attention', async () => {
+  it('dp equals milp in value and attention, and milp on glpk.js agrees with milp on HiGHS', async () => {
     await fc.assert(
       fc.asyncProperty(smallProblem({ time: false, integral: true }), async (p) => {
         const [m, d] = [await solve(p, { policy: 'milp', units: 10 }), await solve(p, { policy: 'dp', units: 10 })];
+        expect(m.engine).toMatch(/^HiGHS /);
         expect(d.status).toBe(m.status);
+        const g = await milp(p, 10, GLPK);
+        expect(g === null).toBe(m.status === 'infeasible');
         if (m.status === 'infeasible') return;
         expect(d.objective.value).toBeCloseTo(m.objective.value, 6);
         expect(d.objective.attention).toBeCloseTo(m.objective.attention, 6);
+        const gAttention = dot(p.tasks.map((t) => t.a), g!.counts.map((c) => c / 10));
+        expect(g!.value).toBeCloseTo(m.objective.value, 6);
+        expect(gAttention).toBeCloseTo(m.objective.attention, 6);
       }),
       { numRuns: 300 },
     );
@@ -163,8 +177,9 @@ describe('properties on random small instances', () => {
           expect(v).toBeGreaterThanOrEqual(p.tasks[i].lo - 1e-9);
           expect(v).toBeLessThanOrEqual(p.tasks[i].hi + 1e-9);
         });
-        expect(s.objective.attention).toBeLessThanOrEqual(p.budget * (1 + 1e-7) + 1e-9);
-        expect(s.objective.time).toBeLessThanOrEqual(p.timeBudget! * (1 + 1e-7) + 1e-9);
+        // No solver tolerance: only the rounding of the sum itself (1e-12 of it).
+        expect(s.objective.attention).toBeLessThanOrEqual(p.budget * (1 + 1e-12));
+        expect(s.objective.time).toBeLessThanOrEqual(p.timeBudget! * (1 + 1e-12));
       }),
       { numRuns: 400 },
     );
@@ -188,66 +203,18 @@ describe('properties on random small instances', () => {
     );
   });
 
-  it('ties are broken toward less attention: a zero-weight task gets its floor', async () => {
-    const p: Problem = { ...seed(), tasks: [...seed().tasks, { name: 'free-rider', a: 5, t: 0, w: 0, lo: 0.2, hi: 1, n: null }], budget: 1000 };
-    const s = await solve({ ...p, unitsPerTask: [...p.unitsPerTask, 100] }, { policy: 'lp' });
-    expect(s.pi.at(-1)).toBeCloseTo(0.2, 9);
-  });
-});
-
-describe('sifting on large sets', () => {
-  it('matches a direct glpk solve in objective and duals', async () => {
-    let seedState = 7;
-    const rnd = () => ((seedState = (seedState * 1664525 + 1013904223) % 4294967296) / 4294967296);
-    const n = 3000;
-    const a = Array.from({ length: n }, () => 1 + rnd() * 99), t = a.map((x) => x * 0.01 * (0.5 + rnd())), w = a.map(() => rnd() * 2);
-    const model = { c: w, lo: a.map(() => 0.05), hi: a.map(() => 0.95), rows: [{ name: 'attention', coef: a, sense: '<=' as const, rhs: 40_000 }, { name: 'time', coef: t, sense: '<=' as const, rhs: 300 }] };
-    const [sifted, direct] = [await solveLp(model), await solveDirect(model)];
-    expect(sifted.rounds).toBeGreaterThan(1); // it really sifted
-    expect(sifted.z).toBeCloseTo(direct.z, 6);
-    expect(sifted.duals.attention).toBeCloseTo(direct.duals.attention, 9);
-    expect(sifted.duals.time).toBeCloseTo(direct.duals.time, 9);
-  });
-});
-
-describe('large sets', () => {
-  const large = (n: number): Problem => {
-    let st = 11;
-    const rnd = () => ((st = (st * 1664525 + 1013904223) % 4294967296) / 4294967296);
-    const tasks = Array.from({ length: n }, (_, i) => {
-      const a = 1 + rnd() * 99;
-      // weights on a coarse grid, so many tasks tie in w/a and the second pass has real choices
-      return { name: `t${i}`, a, t: a * 0.01, w: Math.ceil(rnd() * 4) * a / 50, lo: 0, hi: 1, n: null };
-    });
-    return { tasks, budget: tasks.reduce((s, t) => s + t.a, 0) / 3, timeBudget: null, shareCap: null, unitsPerTask: tasks.map(() => 100) };
-  };
-
-  it('lp at n = 3,000 equals a direct glpk solve in value, and spends no more attention', async () => {
-    const p = large(3000);
-    const s = await solve(p, { policy: 'lp' });
-    const direct = await solveDirect({ c: p.tasks.map((t) => t.w), lo: p.tasks.map(() => 0), hi: p.tasks.map(() => 1), rows: [{ name: 'attention', coef: p.tasks.map((t) => t.a), sense: '<=', rhs: p.budget }] });
-    expect(s.objective.value).toBeCloseTo(direct.z, 6);
-    expect(s.objective.attention).toBeLessThanOrEqual(dot(p.tasks.map((t) => t.a), Array.from(direct.x)) + 1e-6);
-    expect(s.duals.attention).toBeCloseTo(direct.duals.attention, 9);
-  });
-
-  it('milp that cannot finish in its time limit says so instead of calling the set infeasible', async () => {
-    const p = large(3000);
-    await expect(solve(p, { policy: 'milp', timeLimit: 0.001 })).rejects.toThrow(/time limit/);
-  });
-});
-
-describe('budgets hold exactly, past glpk\'s tolerance', () => {
-  it('a weight 1e-12 of the largest does not buy attention in the second pass', async () => {
-    const tasks = [{ name: 'big', a: 0, t: 0, w: 4.6e-48, lo: 0, hi: 1, n: null }, { name: 'tiny', a: 0.00046, t: 0, w: 3.76e-60, lo: 0.1, hi: 1, n: null }];
-    const s = await solve({ tasks, budget: 1, timeBudget: 0.5, shareCap: null, unitsPerTask: [10, 10] }, { policy: 'lp' });
-    expect(s.pi[1]).toBeCloseTo(0.1, 9);
-  });
-
-  it('floors over the time budget by 8e-7 of it are infeasible, not optimal', async () => {
-    const tasks = [{ name: 'a', a: 1, t: 5, w: 1, lo: 0.1, hi: 0.4, n: null }, { name: 'b', a: 1, t: 8e-7, w: 1, lo: 0.5, hi: 1, n: null }];
-    const s = await solve({ tasks, budget: 10, timeBudget: 0.5, shareCap: null, unitsPerTask: [10, 10] }, { policy: 'lp' });
-    expect(s.status).toBe('infeasible');
+  it('a tie on the binding time row goes to the tasks that cost the least attention (lp and milp)', async () => {
+    // Every task buys 2 per second of time; attention costs 10 … 1. Any 1.5 s of time is optimal;
+    // the least attention is t5 whole and t4 half (2 units). A first pass alone spent 14 (lp) and 3 (milp).
+    const tasks = [10, 8, 6, 4, 2, 1].map((a, i) => ({ name: `t${i}`, a, t: 1, w: 2, lo: 0, hi: 1, n: null }));
+    const p: Problem = { tasks, budget: 1000, timeBudget: 1.5, shareCap: null, unitsPerTask: tasks.map(() => 10) };
+    for (const policy of ['lp', 'milp'] as const) {
+      const s = await solve(p, { policy });
+      expect(s.binding).toEqual(['time']);
+      expect(s.objective.value).toBeCloseTo(3, 9);
+      expect(s.objective.attention).toBeCloseTo(2, 9);
+      expect(s.pi.slice(0, 4)).toEqual([0, 0, 0, 0]);
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TaskSetInput } from '../../src-main/api/schemas';
 import * as store from '../../src-main/store';
-import { SCHEMA_VERSION } from '../../src-main/store/migrations';
+import { migrations, SCHEMA_VERSION } from '../../src-main/store/migrations';
 import { seedLike, tmpDir } from './helpers/tmp';
 
 const point = (epoch: number, task = 'a', metric = 'val_accuracy', value = epoch / 10) => ({ epoch, step: epoch * 10, task, metric, value, attention: epoch * 100, wallMs: epoch * 5 });
@@ -35,8 +35,22 @@ describe('migrations', () => {
     raw.pragma('user_version = 99');
     raw.close();
     const before = createHash('sha256').update(readFileSync(path)).digest('hex');
-    expect(() => store.openDb(path)).toThrow(/schema version 99, newer than this Attention Lab knows \(1\).*untouched/);
+    expect(() => store.openDb(path)).toThrow(new RegExp(`schema version 99, newer than this Attention Lab knows \\(${SCHEMA_VERSION}\\).*untouched`));
     expect(createHash('sha256').update(readFileSync(path)).digest('hex')).toBe(before);
+  });
+
+  it('migration 2 brings a version-1 store forward: its solves keep everything, with no engine recorded', () => {
+    const path = join(dir, 'v1.db');
+    const v1 = store.openDb(path, { migrate: false });
+    store.migrate(v1, migrations.slice(0, 1));
+    v1.prepare("INSERT INTO task_sets (name, budget, created_at, updated_at) VALUES ('old', 10, '2026-01-01', '2026-01-01')").run();
+    v1.prepare(`INSERT INTO solves (task_set_id, policy, params, inputs, status, allocation, counts, objective, duals, explanation, solver_ms, created_at)
+      VALUES (1, 'milp', '{}', '[]', 'optimal', '[0.5]', '[5]', '{"value":0.5}', '{}', NULL, 3.5, '2026-01-01')`).run();
+    v1.close();
+    const db = store.openDb(path);
+    expect(store.schemaVersion(db)).toBe(SCHEMA_VERSION);
+    expect(store.getSolve(db, 1)).toMatchObject({ policy: 'milp', allocation: [0.5], counts: [5], solverMs: 3.5, engine: null });
+    db.close();
   });
 
   it('rolls a failing migration back and stops there', () => {
@@ -66,9 +80,9 @@ describe('round trips', () => {
 
     const solve = store.saveSolve(db, {
       taskSetId: set.id, policy: 'lp', params: { budget: 100 }, inputs: set.tasks, status: 'optimal',
-      allocation: [2 / 3], counts: [1], objective: { value: 2 / 3 }, duals: { attention: 1 / 30 }, explanation: null, solverMs: 1.5,
+      allocation: [2 / 3], counts: [1], objective: { value: 2 / 3 }, duals: { attention: 1 / 30 }, explanation: null, engine: 'HiGHS 1.15.1', solverMs: 1.5,
     });
-    expect(store.getSolve(db, solve.id)).toMatchObject({ allocation: [2 / 3], duals: { attention: 1 / 30 }, status: 'optimal' });
+    expect(store.getSolve(db, solve.id)).toMatchObject({ allocation: [2 / 3], duals: { attention: 1 / 30 }, status: 'optimal', engine: 'HiGHS 1.15.1' });
 
     const run = store.createRun(db, { taskSetId: set.id, solveId: solve.id, name: 'r', config: { epochs: 3 }, seed: 7, tags: ['x'] });
     expect(run).toMatchObject({ status: 'queued', seed: 7, tags: ['x'], config: { epochs: 3 }, startedAt: null });
