@@ -16,7 +16,7 @@ import { toyCsv } from '../unit/helpers/toy';
  * it was. The tally is printed for docs/reliability.md.
  */
 const dir = mkdtempSync(join(tmpdir(), 'attention-lab-bad-'));
-let lab: Lab, served: Served, base: string;
+let lab: Lab, served: Served;
 let setId: number, runId: number;
 beforeAll(async () => {
   lab = new Lab(join(dir, 'lab.db'));
@@ -25,7 +25,6 @@ beforeAll(async () => {
   const [run] = await lab.call('runs/start', { taskSetId: setId, epochs: 1 });
   runId = (await lab.runs.wait(run.id)).id;
   served = await serve({ lab, rendererDir: join(dir, 'renderer') });
-  base = `http://127.0.0.1:${served.port}`;
   mkdirSync(join(dir, 'renderer'));
   writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html><title>app</title>');
 }, 60_000);
