@@ -26,6 +26,7 @@ function peakRssMiB(): number {
 process.on('SIGINT', () => {}); // Ctrl+C in a terminal reaches the whole group: the parent decides what stops
 // A parent that dies without killing us (the CLI interrupted, the app crashed): nobody stores what we report, so stop.
 let finished = false;
+const parentPid = process.ppid;
 process.on('disconnect', () => process.exit(finished ? 0 : 1));
 const send = (m: TrainerMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
 
@@ -46,7 +47,8 @@ process.once('message', async (job: TrainerJob | ProfileJob) => {
     const result = await train(data, job.tasks, job.config, { checkpointDir: job.checkpointDir, resume: job.resume, initFrom: job.initFrom }, {
       progress: (progress) => void send({ type: 'progress', progress }),
       epoch: (report) => void send({ type: 'epoch', report }),
-      stop: () => !process.connected, // the parent is gone: nothing we write would be stored
+      // the parent is gone: nothing we write would be stored. getppid() knows at once; 'connected' only once the event loop runs
+      stop: () => !process.connected || process.ppid !== parentPid,
     });
     await send({ type: 'done', result, memory: { loadedMiB, peakMiB: peakRssMiB() } });
   } catch (e) {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,9 @@ const integrity = (path: string) => {
     db.close();
   }
 };
+async function until(ok: () => boolean, ms = 60_000): Promise<void> {
+  for (const t0 = Date.now(); !ok(); await sleep(10)) if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+}
 /** Waits until no process still has `pid`. */
 async function gone(pid: number | undefined): Promise<void> {
   if (!pid) return;
@@ -122,8 +125,9 @@ describe('killed processes', () => {
       const { lab, taskSetId } = await labWithToy(path);
       lab.close();
       const c = cliChild(['--db', path, 'run', String(taskSetId), '--epochs', String(EPOCHS), '--seed', '7']);
-      // the trainer starts ~1.5 s in and trains ~1 s an epoch here: kill anywhere in that span
-      await sleep(between(1500, 5000));
+      // from the first training step to the end (the toy trains and evaluates in ~0.2–1 s an epoch here)
+      await until(() => /epoch 1\//.test(c.stderr()));
+      await sleep(between(0, 2500));
       c.child.kill('SIGKILL');
       await c.closed;
       const db = store.openDb(path, { readonly: true });
@@ -133,6 +137,44 @@ describe('killed processes', () => {
       await resumeAndCheck(path, 'CLI killed during a run');
     }
   }, 240_000);
+
+  it('the CLI killed during an epoch\'s evaluation: the orphaned trainer writes nothing the database does not name, and resume has every epoch', async () => {
+    // a small training split and large validation and test splits: each evaluation takes a second or more
+    const path = join(fresh(), 'lab.db');
+    const rows = toyCsv(60_500, 11).trim().split('\n');
+    const csv = [`${rows[0]},split`, ...rows.slice(1).map((r, i) => `${r},${i < 500 ? 'train' : i % 2 ? 'validation' : 'test'}`)].join('\n');
+    const lab = new Lab(path);
+    await lab.call('datasets/import', { filename: 'slow-eval.csv', content: csv, split: 'split' });
+    const { id: taskSetId } = await lab.call('taskSets/create', { name: 'slow eval', budget: 1e9, tasks: [{ name: 'slow', dataset: 'slow-eval' }] });
+    const [whole] = await lab.call('runs/start', { taskSetId, epochs: 3, seeds: [7] });
+    await lab.runs.wait(whole.id);
+    const expected = comparable(await lab.call('runs/metrics', { id: whole.id }));
+    await lab.call('runs/delete', { id: whole.id });
+    lab.close();
+
+    const c = cliChild(['--db', path, 'run', String(taskSetId), '--epochs', '3', '--seed', '7']);
+    await until(() => /epoch 2\//.test(c.stderr())); // epoch 2's 16 steps take milliseconds: its evaluation follows at once
+    await sleep(300);
+    c.child.kill('SIGKILL');
+    await c.closed;
+    const db = store.openDb(path, { readonly: true });
+    const pid = db.prepare("SELECT json_extract(environment, '$.trainerPid') FROM runs").pluck().get() as number;
+    db.close();
+    await gone(pid);
+    const again = new Lab(path);
+    try {
+      const [run] = await again.call('runs/list', {});
+      expect(run.status).toBe('interrupted');
+      const named = new Set([store.getCheckpoint(again.db, run.id, 'latest')?.path, store.getCheckpoint(again.db, run.id, 'best')?.path]);
+      for (const f of readdirSync(again.runs.checkpointDir(run.id))) expect(named.has(join(again.runs.checkpointDir(run.id), f)), f).toBe(true);
+      await again.call('runs/resume', { id: run.id });
+      expect((await again.runs.wait(run.id)).status).toBe('completed');
+      expect(comparable(await again.call('runs/metrics', { id: run.id }))).toEqual(expected);
+      count('CLI killed during an evaluation', true);
+    } finally {
+      again.close();
+    }
+  }, 180_000);
 
   it('SIGKILL of the trainer at random moments: the run is failed with its metrics, and resumes to the uninterrupted numbers', async () => {
     for (let k = 0; k < 3; k++) {
