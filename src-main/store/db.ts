@@ -66,16 +66,17 @@ function checkPath(path: string, readonly: boolean): void {
   } catch (e) {
     throw new LabError('invalid_input', `database ${path}: its folder ${dir} cannot be created (${errnoWords(e)})`);
   }
+  const readOnly = (e: unknown) => ((e as NodeJS.ErrnoException).code === 'EROFS' ? 'is on a read-only file system' : 'is not writable by this user');
   try {
     accessSync(dir, constants.W_OK);
-  } catch {
-    throw new LabError('invalid_input', `database ${path}: its folder ${dir} is not writable, and the lab writes its journal there — choose a database in a folder you can write`);
+  } catch (e) {
+    throw new LabError('invalid_input', `database ${path}: its folder ${dir} ${readOnly(e)}, and the lab writes its journal there — choose a database in a folder you can write`);
   }
   if (st) {
     try {
       accessSync(path, constants.W_OK);
-    } catch {
-      throw new LabError('invalid_input', `database ${path} is read-only: make it writable (chmod u+w) or copy it somewhere you can write`);
+    } catch (e) {
+      throw new LabError('invalid_input', `database ${path} ${readOnly(e)}: make it writable, or copy it somewhere you can write`);
     }
   }
 }

@@ -297,6 +297,27 @@ describe('a full disk', () => {
     }
   }, 120_000);
 
+  it('a database on a read-only file system is refused at open, before an import is read', async (ctx) => {
+    const mounted = smallDisk(8 * 1024);
+    if (!mounted) return ctx.skip();
+    try {
+      const path = join(mounted.dir, 'lab.db');
+      new Lab(path).close();
+      const csv = join(fresh(), 'big.csv');
+      writeFileSync(csv, toyCsv(300_000, 4));
+      expect(spawnSync('mount', ['-o', 'remount,ro', mounted.dir]).status).toBe(0);
+      const t0 = Date.now();
+      const c = cliChild(['--db', path, 'datasets', 'import', csv]);
+      expect(await c.closed).toBe(1);
+      expect(c.stderr()).toMatch(/is on a read-only file system/);
+      expect(c.stderr()).not.toMatch(/rows read/); // refused before reading the file
+      expect(Date.now() - t0).toBeLessThan(15_000);
+      count('database on a read-only file system', true);
+    } finally {
+      mounted.release();
+    }
+  }, 60_000);
+
   it('an import onto a full disk is refused in words and stores nothing; the database stays usable', async (ctx) => {
     const mounted = smallDisk(6 * 1024);
     if (!mounted) return ctx.skip();
