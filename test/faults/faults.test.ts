@@ -199,7 +199,9 @@ describe('killed processes', () => {
     for (let k = 0; k < 5; k++) {
       const path = join(fresh(), 'lab.db');
       const c = cliChild(['--db', path, 'datasets', 'import', csv, '--name', 'big']);
-      await sleep(between(600, 4000));
+      // from its first progress report (the database open, the file being read) to the end of its writing
+      await until(() => /rows read/.test(c.stderr()));
+      await sleep(between(0, 3000));
       c.child.kill('SIGKILL');
       await c.closed;
       expect(integrity(path)).toBe('ok');
