@@ -44,7 +44,9 @@ function trainerEntry(): { path: string; execArgv: string[] } {
 /** A trainer process, keeping the tail of its standard error to explain a crash. */
 function forkTrainer(): { child: ChildProcess; why: (code: number | null, signal: NodeJS.Signals | null) => string } {
   const entry = trainerEntry();
-  const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+  // Under Electron the trainer runs Electron's own Node (and opens the same better-sqlite3 build: store/binding.ts).
+  const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
+  const child = fork(entry.path, [], { execArgv: entry.execArgv, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const why = (code: number | null, signal: NodeJS.Signals | null) =>

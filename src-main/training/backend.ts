@@ -51,8 +51,20 @@ function describe(choice: BackendChoice, tried: string[]): BackendInfo {
   return {
     choice,
     name: choice === 'cpu' ? 'cpu (pure JS + lab kernels)' : choice === 'gpu' ? 'tensorflow (CUDA)' : 'tensorflow (native CPU)',
-    versions: { 'tfjs-core': tf.version_core, node: process.versions.node },
+    versions: runtimeVersions(choice),
     hardware: { cpus: cpus[0]?.model ?? 'unknown', cores: cpus.length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
     tried,
   };
+}
+
+/**
+ * What the run's environment records of the runtime: the same keys whether the trainer was
+ * forked from Node or from Electron (which adds its own version; tfjs-node is a Node-API
+ * addon, so the same build loads in both).
+ */
+export function runtimeVersions(choice: BackendChoice, versions: Partial<NodeJS.ProcessVersions> = process.versions): Record<string, string> {
+  const out: Record<string, string> = { 'tfjs-core': tf.version_core, node: versions.node ?? 'unknown' };
+  if (versions.electron) out.electron = versions.electron;
+  if (choice !== 'cpu') out[PACKAGES[choice]] = (require(`${PACKAGES[choice]}/package.json`) as { version: string }).version;
+  return out;
 }
