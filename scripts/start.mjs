@@ -13,7 +13,7 @@ import { electronSqlitePath, fits, oneLine } from './electron-sqlite.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const env = process.env;
-/** Seconds without a byte before the Electron download gives up. */
+/** Milliseconds without a byte before the Electron download gives up. */
 const idleMs = Number(env.ATTENTION_LAB_FETCH_IDLE_MS) || 30_000;
 
 if (!env.ATTENTION_LAB_SKIP_BUILD) {

@@ -32,13 +32,13 @@ interface Live {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
+const nodeRequire = createRequire(import.meta.url); // not `require`: the bundler's ESM shim declares that one
 
 /** The trainer entry: the bundled trainer.js beside the built main process, else the source through tsx. */
 function trainerEntry(): { path: string; execArgv: string[] } {
   const built = join(here, 'trainer.js');
   if (existsSync(built)) return { path: built, execArgv: [] };
-  return { path: join(here, 'trainer.ts'), execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href] };
+  return { path: join(here, 'trainer.ts'), execArgv: ['--import', pathToFileURL(nodeRequire.resolve('tsx')).href] };
 }
 
 /** A trainer process, keeping the tail of its standard error to explain a crash. */

@@ -21,14 +21,14 @@ export interface Runtime {
   env: NodeJS.ProcessEnv;
 }
 
-const require = createRequire(import.meta.url);
+const nodeRequire = createRequire(import.meta.url); // not `require`: the bundler's ESM shim declares that one
 
 export const thisRuntime = (): Runtime => ({ modules: process.versions.modules, electron: process.versions.electron, platform: process.platform, arch: process.arch, env: process.env });
 
 /** The installed better-sqlite3: its version and the build `bindings` loads by default. */
 export function installedSqlite(): { version: string; dir: string; build: string } {
-  const dir = dirname(require.resolve('better-sqlite3/package.json'));
-  const version = (require('better-sqlite3/package.json') as { version: string }).version;
+  const dir = dirname(nodeRequire.resolve('better-sqlite3/package.json'));
+  const version = (nodeRequire('better-sqlite3/package.json') as { version: string }).version;
   return { version, dir, build: join(dir, 'build', 'Release', 'better_sqlite3.node') };
 }
 

@@ -15,7 +15,7 @@ export type BackendChoice = 'gpu' | 'node' | 'cpu';
 export interface BackendInfo { choice: BackendChoice; name: string; versions: Record<string, string>; hardware: { cpus: string; cores: number; memoryGiB: number }; tried: string[] }
 
 const PACKAGES: Record<Exclude<BackendChoice, 'cpu'>, string> = { gpu: '@tensorflow/tfjs-node-gpu', node: '@tensorflow/tfjs-node' };
-const require = createRequire(import.meta.url);
+const nodeRequire = createRequire(import.meta.url); // not `require`: the bundler's ESM shim declares that one
 let chosen: BackendInfo | null = null;
 
 export async function initBackend(force = process.env.ATTENTION_LAB_BACKEND): Promise<BackendInfo> {
@@ -23,7 +23,7 @@ export async function initBackend(force = process.env.ATTENTION_LAB_BACKEND): Pr
   tf.env().set('PROD', true); // no "install tfjs-node" banner: the lab chose its backend on purpose
   // Gradients: tfjs-core's Node bundle registers none, and its ESM files cannot be imported by Node;
   // the union package registers them all in the registry every copy shares (a global).
-  require('@tensorflow/tfjs');
+  nodeRequire('@tensorflow/tfjs');
   if (force && !['gpu', 'node', 'cpu'].includes(force)) throw new LabError('invalid_input', `ATTENTION_LAB_BACKEND: '${force}' is none of gpu, node, cpu`);
   const order: BackendChoice[] = force ? [force as BackendChoice] : ['gpu', 'node', 'cpu'];
   const tried: string[] = [];
@@ -34,7 +34,7 @@ export async function initBackend(force = process.env.ATTENTION_LAB_BACKEND): Pr
       return (chosen = describe('cpu', tried));
     }
     try {
-      require(PACKAGES[choice]); // registers the 'tensorflow' backend with this tfjs-core
+      nodeRequire(PACKAGES[choice]); // registers the 'tensorflow' backend with this tfjs-core
       await tf.setBackend('tensorflow');
       return (chosen = describe(choice, tried));
     } catch (e) {
@@ -65,6 +65,6 @@ function describe(choice: BackendChoice, tried: string[]): BackendInfo {
 export function runtimeVersions(choice: BackendChoice, versions: Partial<NodeJS.ProcessVersions> = process.versions): Record<string, string> {
   const out: Record<string, string> = { 'tfjs-core': tf.version_core, node: versions.node ?? 'unknown' };
   if (versions.electron) out.electron = versions.electron;
-  if (choice !== 'cpu') out[PACKAGES[choice]] = (require(`${PACKAGES[choice]}/package.json`) as { version: string }).version;
+  if (choice !== 'cpu') out[PACKAGES[choice]] = (nodeRequire(`${PACKAGES[choice]}/package.json`) as { version: string }).version;
   return out;
 }

@@ -6,10 +6,15 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 export const root = join(import.meta.dirname, '../..');
 export const shots = join(root, 'test-results/screenshots');
 
+/** Builds main, preload and renderer into `outDir` (the tests run against the real bundles). */
+export function buildApp(outDir = join(root, 'out')): void {
+  const r = spawnSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--outDir', outDir], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
+}
+
 /** Builds the renderer once per test file (the e2e tests run against the real bundle). */
 export function buildRenderer(): string {
-  const r = spawnSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: root, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`renderer build failed:\n${r.stdout}\n${r.stderr}`);
+  buildApp();
   return join(root, 'out/renderer');
 }
 
