@@ -3,7 +3,9 @@
 // prebuilt binary for runtime electron and this version (prebuild-install), else a compile
 // against Electron's headers — both done by @electron/rebuild, the rebuilder electron-builder
 // uses, on a copy of the package so that node_modules' Node build stays as it is.
+// Run by npm start in a child process: the compile's tools print stacks, which it logs.
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -38,10 +40,20 @@ export async function ensureElectronSqlite(electronVersion, abi, { env = process
     // rebuild finds prebuild-install beside the module, as in a normal install
     symlinkSync(dirname(require.resolve('prebuild-install/package.json')), join(work, 'node_modules', 'prebuild-install'), 'junction');
     writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'electron-sqlite', version: '0.0.0', dependencies: { 'better-sqlite3': sqlite.version } }));
-    const { rebuild } = await import('@electron/rebuild');
-    await rebuild({ buildPath: work, electronVersion, arch: process.arch, onlyModules: ['better-sqlite3'], force: true, mode: 'sequential' });
     const built = join(copy, 'build', 'Release', 'better_sqlite3.node');
-    if (!fits(built, abi)) throw new Error(`the rebuild produced no better_sqlite3.node for NODE_MODULE_VERSION ${abi}`);
+    // the prebuilt binary first, asked for as @electron/rebuild asks (its reason is worth showing)
+    const pre = spawnSync(process.execPath, [require.resolve('prebuild-install/bin.js'), '--runtime=electron', `--target=${electronVersion}`, `--arch=${process.arch}`, `--platform=${process.platform}`, '--tag-prefix=v'], { cwd: copy, encoding: 'utf8' });
+    if (!fits(built, abi)) {
+      const noPrebuilt = pre.stderr.split('\n').filter((l) => l.trim()).at(-1)?.replace(/^prebuild-install (warn|err!?) (install )?/i, '') ?? `exit code ${pre.status}`;
+      log(`No prebuilt binary (${noPrebuilt}); compiling against Electron's headers…`);
+      const { rebuild } = await import('@electron/rebuild');
+      try {
+        await rebuild({ buildPath: work, electronVersion, arch: process.arch, onlyModules: ['better-sqlite3'], force: true, buildFromSource: true, mode: 'sequential' });
+      } catch (e) {
+        throw new Error(`no prebuilt binary (${noPrebuilt}), and compiling failed: ${oneLine(e)}`);
+      }
+      if (!fits(built, abi)) throw new Error(`the compile produced no better_sqlite3.node for NODE_MODULE_VERSION ${abi}`);
+    }
     mkdirSync(dirname(file), { recursive: true });
     copyFileSync(built, `${file}.tmp`);
     renameSync(`${file}.tmp`, file); // whole or not at all

@@ -95,9 +95,9 @@ function electronSqlite(version, abi) {
   const log = join(dirname(dirname(file)), 'electron-sqlite.log');
   mkdirSync(dirname(log), { recursive: true });
   writeFileSync(log, made.stderr);
-  const lines = made.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const net = lines.find((l) => /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|certificate|HTTP 4\d\d|HTTP 5\d\d/.test(l));
-  return { why: `${lines.at(-1) ?? 'the build failed'}${net && !lines.at(-1)?.includes(net) ? ` (${net})` : ''}`, log };
+  const last = made.stderr.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? `exit code ${made.status}`;
+  const headers = /network connectivity|ENOTFOUND|EAI_AGAIN|ECONNREFUSED/.test(made.stderr) && !/headers/.test(last) ? " (Electron's headers could not be downloaded)" : '';
+  return { why: `${last}${headers}`, log };
 }
 
 async function main() {
