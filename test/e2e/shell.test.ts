@@ -40,6 +40,8 @@ describe.skipIf(!browserPath)('serve mode in Chromium', () => {
     const { page, errors } = await watchedPage(browser);
     await page.goto(served.url);
     await page.getByText('No task sets yet').waitFor();
+    // the app says which database it has open
+    expect(await page.getByLabel('open database').textContent()).toContain(join(dir, 'lab.db'));
     // Sandbox canary: the renderer bundle must carry no Node globals.
     expect(await page.evaluate(() => ['require', 'global', 'Buffer', 'process'].map((k) => typeof (globalThis as Record<string, unknown>)[k]))).toEqual(['undefined', 'undefined', 'undefined', 'undefined']);
 
