@@ -1,10 +1,10 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, root } from '../e2e/browser';
+import { driveMain } from './helpers/electron-stub/drive.mjs';
 import { toyCsv } from './helpers/toy';
 
 /**
@@ -14,45 +14,27 @@ import { toyCsv } from './helpers/toy';
 describe('the built Electron main process (stub electron)', () => {
   const out = join(root, '.cache', `test-desktop-${process.pid}`);
   const data = mkdtempSync(join(tmpdir(), 'attention-lab-desktop-'));
-  let main: ChildProcess;
-  const seen: Record<string, unknown>[] = [];
-  let next = 0;
-  const waitFor = (pred: (m: Record<string, unknown>) => boolean, ms = 20_000) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const found = seen.find(pred);
-      if (found) return resolve(found);
-      const on = (m: Record<string, unknown>) => { if (pred(m)) { clearTimeout(t); main.off('message', on); resolve(m); } };
-      const t = setTimeout(() => reject(new Error(`timed out; main said: ${JSON.stringify(seen.map((m) => m.type))}`)), ms);
-      main.on('message', on);
-    });
-  const ask = async (m: Record<string, unknown>) => {
-    const id = ++next;
-    main.send({ ...m, id });
-    return (await waitFor((r) => r.type === 'result' && r.id === id)).value as never;
-  };
+  let d: ReturnType<typeof driveMain>;
+  const seen = () => d.seen;
+  const ask = (m: Record<string, unknown>) => d.ask(m) as Promise<never>;
   const rendererUrl = () => pathToFileURL(join(out, 'renderer', 'index.html')).href;
   const call = (name: string, input: unknown, frameUrl: string | null = rendererUrl()) =>
-    ask({ type: 'call', name, input, frameUrl }) as Promise<{ ok: boolean; value?: Record<string, unknown>; error?: { message: string } }>;
+    d.call(name, input, frameUrl) as Promise<{ ok: boolean; value?: Record<string, unknown>; error?: { message: string } }>;
 
   beforeAll(async () => {
     buildApp(out);
-    main = fork(join(out, 'main', 'index.js'), [], {
-      execArgv: ['--import', pathToFileURL(join(root, 'test/unit/helpers/electron-stub/register.mjs')).href],
-      // the platform data folder (XDG here) is where the app keeps userData and the database
-      env: { ...process.env, XDG_DATA_HOME: data, ATTENTION_LAB_DB: '', STUB_USER_DATA: join(data, 'electron-default') },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    main.on('message', (m: Record<string, unknown>) => seen.push(m));
-    await waitFor((m) => m.type === 'window');
+    // the platform data folder (XDG here) is where the app keeps userData and the database
+    d = driveMain(join(out, 'main', 'index.js'), { ...process.env, XDG_DATA_HOME: data, ATTENTION_LAB_DB: '', STUB_USER_DATA: join(data, 'electron-default') });
+    await d.windowOpened();
   });
   afterAll(() => {
-    main?.kill();
+    d?.main.kill();
     rmSync(out, { recursive: true, force: true });
     rmSync(data, { recursive: true, force: true });
   });
 
   it('opens a sandboxed window on the built renderer, and the lab database in userData, the platform data folder', async () => {
-    const w = seen.find((m) => m.type === 'window') as { options: { webPreferences: Record<string, unknown> }; file: string; userData: string };
+    const w = seen().find((m) => m.type === 'window') as unknown as { options: { webPreferences: Record<string, unknown> }; file: string; userData: string };
     expect(w.userData).toBe(join(data, 'attention-lab'));
     expect(w.file).toBe(join(out, 'renderer', 'index.html'));
     expect(w.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false });
@@ -88,7 +70,7 @@ describe('the built Electron main process (stub electron)', () => {
   it('pushes progress events to the window', async () => {
     const r = await call('datasets/import', { content: toyCsv(200), filename: 'toy.csv' });
     expect(r.ok).toBe(true);
-    const progress = seen.filter((m) => m.type === 'window-send' && (m.args as unknown[])[0] === 'progress') as { channel: string; args: [string, { kind: string }] }[];
+    const progress = seen().filter((m) => m.type === 'window-send' && (m.args as unknown[])[0] === 'progress') as unknown as { channel: string; args: [string, { kind: string }] }[];
     expect(progress.length).toBeGreaterThan(0);
     expect(progress[0].channel).toBe('lab:event');
     expect(progress.map((p) => p.args[1].kind)).toContain('import');
@@ -105,8 +87,8 @@ describe('the built Electron main process (stub electron)', () => {
   it('closes the database when the last window closes and the app quits', async () => {
     const db = join(data, 'attention-lab', 'lab.db');
     expect(existsSync(`${db}-wal`)).toBe(true); // open, in WAL mode
-    main.send({ type: 'close-window' });
-    await waitFor((m) => m.type === 'quit');
+    d.main.send({ type: 'close-window' });
+    await d.waitFor((m) => m.type === 'quit');
     await expect.poll(() => existsSync(`${db}-wal`)).toBe(false); // SQLite removes the WAL when the last connection closes
   });
 });
