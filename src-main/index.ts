@@ -42,7 +42,7 @@ function guard(contents: WebContents): void {
   contents.on('will-redirect', stay);
   contents.on('will-attach-webview', (e) => e.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url); // links open in the system browser
+    if (URL.canParse(url) && new URL(url).protocol === 'https:') void shell.openExternal(url); // web links open in the system browser; nothing else
     return { action: 'deny' };
   });
 }
@@ -61,6 +61,7 @@ function createWindow(): void {
       webSecurity: true,
       webviewTag: false,
       spellcheck: false,
+      disableBlinkFeatures: 'Auxclick', // middle-click cannot open anything either
     },
   });
   window.once('ready-to-show', () => window?.show());
