@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -92,3 +92,36 @@ describe('the built Electron main process (stub electron)', () => {
     await expect.poll(() => existsSync(`${db}-wal`)).toBe(false); // SQLite removes the WAL when the last connection closes
   });
 });
+
+describe('the built main process when the database cannot be opened', () => {
+  const out = join(root, '.cache', `test-desktop-fail-${process.pid}`);
+  const dir = mkdtempSync(join(tmpdir(), 'attention-lab-desktop-fail-'));
+  beforeAll(() => buildApp(out));
+  afterAll(() => {
+    rmSync(out, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('under an Electron with no better-sqlite3 build: an error box naming the file and the fix, then exit; no stack trace', async () => {
+    // Electron 45's runtime, faked: process.versions says electron, NODE_MODULE_VERSION 150
+    const runtime = join(dir, 'electron-runtime.mjs');
+    writeFileSync(runtime, "Object.defineProperty(process.versions, 'electron', { value: '45.4.1' });\nObject.defineProperty(process.versions, 'modules', { value: '150' });\n");
+    const d = driveMain(join(out, 'main', 'index.js'), {
+      ...process.env, XDG_DATA_HOME: dir, ATTENTION_LAB_DB: '', ATTENTION_LAB_SQLITE_BINDING: '', ATTENTION_LAB_NATIVE_CACHE: join(dir, 'cache'),
+      STUB_USER_DATA: dir, NODE_OPTIONS: `--import ${pathToFileURL(runtime).href}`,
+    });
+    try {
+      const box = await d.waitFor((m) => m.type === 'errorBox');
+      expect(box.title).toBe('Attention Lab cannot open its database');
+      expect(box.content).toMatch(/needs better-sqlite3 \S+ built for Electron 45\.4\.1 \(NODE_MODULE_VERSION 150/);
+      expect(box.content).toContain(`${join(dir, 'cache')}`);
+      expect(box.content).toMatch(/Fix: .*npm start/);
+      expect(box.content).not.toMatch(/\n\s+at /);
+      expect(await d.waitFor((m) => m.type === 'exit')).toMatchObject({ code: 1 });
+      expect(d.seen.some((m) => m.type === 'window')).toBe(false);
+    } finally {
+      d.main.kill();
+    }
+  });
+});
+
