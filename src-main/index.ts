@@ -1,18 +1,50 @@
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
-import { join } from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type MenuItemConstructorOptions, type WebContents } from 'electron';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { envelope } from './api/envelope';
 import { Lab } from './lab';
+import { chooseDatabase, dataDir, defaultDbPath } from './store/location';
 
-/** The Electron door. Only this file and preload.ts import 'electron' (DESIGN.md, rule 1). */
+/** The Electron door. Only this file and preload.ts import 'electron' (one core, several doors). */
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 const rendererUrl = process.env.ELECTRON_RENDERER_URL; // set by `electron-vite dev`
-let lab: Lab;
+const rendererFile = pathToFileURL(join(__dirname, '../renderer/index.html')).href;
+let lab: Lab | null = null;
 let window: BrowserWindow | null = null;
 
+/** Our renderer, exactly: the built index.html's file URL, or in dev the dev server's origin. */
 function isOurs(url: string): boolean {
-  if (rendererUrl) return url.startsWith(rendererUrl);
-  return url.startsWith('file://') && decodeURIComponent(new URL(url).pathname).startsWith(join(__dirname, '../renderer'));
+  let u: URL;
+  try { u = new URL(url); } catch { return false; }
+  if (rendererUrl) return u.origin === new URL(rendererUrl).origin;
+  u.hash = '';
+  return u.href === rendererFile;
+}
+
+/** `--db PATH` or `--db=PATH` among the app's arguments (npm start passes its own through). */
+function argDb(argv: string[]): string | undefined {
+  const i = argv.findIndex((a) => a === '--db' || a.startsWith('--db='));
+  if (i < 0) return undefined;
+  return argv[i].startsWith('--db=') ? argv[i].slice(5) : argv[i + 1];
+}
+const withoutDb = (argv: string[]) => argv.filter((a, i) => a !== '--db' && !a.startsWith('--db=') && argv[i - 1] !== '--db');
+
+// Chromium's own state sits beside the lab's default database, in the platform data folder.
+app.setPath('userData', dataDir());
+const asked = argDb(process.argv);
+const dbPath = asked ? resolve(asked) : defaultDbPath(); // by default userData/lab.db
+
+/** Every web contents: no navigation or redirect away from the renderer, no new windows, no <webview>. */
+function guard(contents: WebContents): void {
+  const stay = (e: { preventDefault(): void }, url: string) => { if (!isOurs(url)) e.preventDefault(); };
+  contents.on('will-navigate', stay);
+  contents.on('will-redirect', stay);
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (URL.canParse(url) && new URL(url).protocol === 'https:') void shell.openExternal(url); // web links open in the system browser; nothing else
+    return { action: 'deny' };
+  });
 }
 
 function createWindow(): void {
@@ -27,33 +59,69 @@ function createWindow(): void {
       sandbox: true,
       nodeIntegration: false,
       webSecurity: true,
+      webviewTag: false,
       spellcheck: false,
+      disableBlinkFeatures: 'Auxclick', // middle-click cannot open anything either
     },
   });
   window.once('ready-to-show', () => window?.show());
   window.on('closed', () => (window = null));
-  // No navigation away from the app, no new windows: links open in the system browser.
-  window.webContents.on('will-navigate', (e, url) => { if (!isOurs(url)) e.preventDefault(); });
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
   if (rendererUrl) void window.loadURL(rendererUrl);
   else void window.loadFile(join(__dirname, '../renderer/index.html'));
 }
 
+/** Opens another database (null: the default) by restarting on it; every door opens it from now on. */
+function switchDatabase(path: string | null): void {
+  chooseDatabase(path);
+  app.relaunch({ args: [...withoutDb(process.argv.slice(1)), '--db', path ?? join(dataDir(), 'lab.db')] });
+  app.quit();
+}
+
+function menu(): Menu {
+  const file: MenuItemConstructorOptions = {
+    label: 'File',
+    submenu: [
+      { label: 'Open Database…', click: async () => {
+        const r = await dialog.showOpenDialog({ title: 'Open a lab database', properties: ['openFile'], filters: [{ name: 'Lab database', extensions: ['db'] }] });
+        if (!r.canceled && r.filePaths[0]) switchDatabase(r.filePaths[0]);
+      } },
+      { label: 'New Database…', click: async () => {
+        const r = await dialog.showSaveDialog({ title: 'Create a lab database', defaultPath: 'lab.db', filters: [{ name: 'Lab database', extensions: ['db'] }] });
+        if (!r.canceled && r.filePath) switchDatabase(r.filePath);
+      } },
+      { label: 'Use the Default Database', click: () => switchDatabase(null) },
+      { label: 'Show Database in Folder', click: () => shell.showItemInFolder(dbPath) },
+      { type: 'separator' },
+      { role: 'quit' },
+    ],
+  };
+  return Menu.buildFromTemplate([...(process.platform === 'darwin' ? [{ role: 'appMenu' } as const] : []), file, { role: 'editMenu' }, { role: 'viewMenu' }, { role: 'windowMenu' }]);
+}
+
+app.on('web-contents-created', (_e, contents) => guard(contents));
+
 app.whenReady().then(() => {
-  lab = new Lab(join(app.getPath('userData'), 'lab.db'));
+  try {
+    lab = new Lab(dbPath);
+  } catch (e) {
+    // No better-sqlite3 build for this Electron, a database from a newer lab, …: say so and stop, no stack trace.
+    dialog.showErrorBox('Attention Lab cannot open its database', `${dbPath}\n\n${(e as Error).message}`);
+    app.exit(1);
+    return;
+  }
+  const opened = lab;
   session.defaultSession.webRequest.onHeadersReceived((details, cb) =>
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } }),
   );
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
   ipcMain.handle('lab:call', (event, name: string, input: unknown) => {
     if (!event.senderFrame || !isOurs(event.senderFrame.url)) return { ok: false, error: { code: 'invalid_input', message: 'call from an unknown frame refused' } };
-    return envelope(() => lab.call(name as never, input));
+    return envelope(() => opened.call(name as never, input));
   });
   // progress of runs, imports and profiling, pushed to the window as it happens
-  lab.events.on('progress', (e) => { if (window && !window.isDestroyed()) window.webContents.send('lab:event', 'progress', e); });
+  opened.events.on('progress', (e) => { if (window && !window.isDestroyed()) window.webContents.send('lab:event', 'progress', e); });
+  Menu.setApplicationMenu(menu());
   createWindow();
   app.on('activate', () => { if (BrowserWindow.getAllWindows().length === 0) createWindow(); });
 });
@@ -61,4 +129,7 @@ app.whenReady().then(() => {
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
-app.on('will-quit', () => lab?.close());
+app.on('will-quit', () => {
+  lab?.close();
+  lab = null;
+});

@@ -6,14 +6,14 @@ import { serve } from '../server';
 import { LabError } from '../api/errors';
 import type { Dataset, ProgressEvent, TaskSet } from '../api/schemas';
 import { Lab } from '../lab';
-import { defaultDbPath } from '../store/db';
+import { defaultDbPath } from '../store/location';
 import { readJsonFile } from './files';
 import { bytes, fmt, table } from './format';
 
 /** The CLI door: each command is one or more contract calls, printed for a terminal (or as JSON). */
 const program = new Command('attention-lab')
   .description('Attention Lab: solve training-budget allocations across tasks, train, and compare runs.')
-  .option('--db <path>', 'database file (default: $ATTENTION_LAB_DB, else the XDG data folder)')
+  .option('--db <path>', 'database file (default: $ATTENTION_LAB_DB, else the one the app chose, else lab.db in the platform data folder)')
   .showHelpAfterError();
 
 let lab: Lab | undefined;

@@ -8,8 +8,8 @@ import type { TokenizerKind } from './tokenise';
 export interface BuiltinRows { rows: { text: string; label: string }[]; notes: string[] }
 export interface Builtin { description: string; tokenizer: TokenizerKind; source: string; load(): BuiltinRows }
 
-const require = createRequire(import.meta.url);
-const load = <T>(pkg: string): T => (require(pkg) as () => T)();
+const nodeRequire = createRequire(import.meta.url); // not `require`: the bundler's ESM shim declares that one
+const load = <T>(pkg: string): T => (nodeRequire(pkg) as () => T)();
 
 /** Stored texts are capped: the models read the first 200 tokens, the rest only weighs on the database. */
 const MAX_CHARS = 10_000;

@@ -32,19 +32,21 @@ interface Live {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
+const nodeRequire = createRequire(import.meta.url); // not `require`: the bundler's ESM shim declares that one
 
 /** The trainer entry: the bundled trainer.js beside the built main process, else the source through tsx. */
 function trainerEntry(): { path: string; execArgv: string[] } {
   const built = join(here, 'trainer.js');
   if (existsSync(built)) return { path: built, execArgv: [] };
-  return { path: join(here, 'trainer.ts'), execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href] };
+  return { path: join(here, 'trainer.ts'), execArgv: ['--import', pathToFileURL(nodeRequire.resolve('tsx')).href] };
 }
 
 /** A trainer process, keeping the tail of its standard error to explain a crash. */
 function forkTrainer(): { child: ChildProcess; why: (code: number | null, signal: NodeJS.Signals | null) => string } {
   const entry = trainerEntry();
-  const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+  // Under Electron the trainer runs Electron's own Node (and opens the same better-sqlite3 build: store/binding.ts).
+  const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
+  const child = fork(entry.path, [], { execArgv: entry.execArgv, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const why = (code: number | null, signal: NodeJS.Signals | null) =>

@@ -1,21 +1,14 @@
 import Database from 'better-sqlite3';
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LabError } from '../api/errors';
+import { chooseBinding } from './binding';
 import { migrations, SCHEMA_VERSION } from './migrations';
 
 export type Db = Database.Database;
 
-/**
- * Where the CLI and serve mode keep the database: --db, else ATTENTION_LAB_DB,
- * else $XDG_DATA_HOME/attention-lab/lab.db. (The Electron shell passes its userData path.)
- */
-export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.ATTENTION_LAB_DB) return resolve(env.ATTENTION_LAB_DB);
-  const dataHome = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
-  return join(dataHome, 'attention-lab', 'lab.db');
-}
+/** The better-sqlite3 build this process opens (chosen once: it depends only on the runtime). */
+let binding: { file: string | undefined } | null = null;
 
 export interface OpenOptions {
   /** Apply pending migrations (default). A reader that must not write passes false. */
@@ -25,9 +18,10 @@ export interface OpenOptions {
 
 export function openDb(path: string, opts: OpenOptions = {}): Db {
   if (path !== ':memory:') checkPath(path, opts.readonly ?? false);
+  binding ??= { file: chooseBinding() }; // under Electron: its own build, or a LabError naming the fix
   let db: Db;
   try {
-    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false, nativeBinding: binding.file });
   } catch (e) {
     throw openError(path, e);
   }

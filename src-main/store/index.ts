@@ -1,5 +1,6 @@
 /** The experiment store: SQLite is the source of truth (DESIGN.md, rule 4). */
 export * from './db';
+export * from './location';
 export * from './taskSets';
 export * from './runs';
 export * from './metrics';

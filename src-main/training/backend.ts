@@ -15,7 +15,7 @@ export type BackendChoice = 'gpu' | 'node' | 'cpu';
 export interface BackendInfo { choice: BackendChoice; name: string; versions: Record<string, string>; hardware: { cpus: string; cores: number; memoryGiB: number }; tried: string[] }
 
 const PACKAGES: Record<Exclude<BackendChoice, 'cpu'>, string> = { gpu: '@tensorflow/tfjs-node-gpu', node: '@tensorflow/tfjs-node' };
-const require = createRequire(import.meta.url);
+const nodeRequire = createRequire(import.meta.url); // not `require`: the bundler's ESM shim declares that one
 let chosen: BackendInfo | null = null;
 
 export async function initBackend(force = process.env.ATTENTION_LAB_BACKEND): Promise<BackendInfo> {
@@ -23,7 +23,7 @@ export async function initBackend(force = process.env.ATTENTION_LAB_BACKEND): Pr
   tf.env().set('PROD', true); // no "install tfjs-node" banner: the lab chose its backend on purpose
   // Gradients: tfjs-core's Node bundle registers none, and its ESM files cannot be imported by Node;
   // the union package registers them all in the registry every copy shares (a global).
-  require('@tensorflow/tfjs');
+  nodeRequire('@tensorflow/tfjs');
   if (force && !['gpu', 'node', 'cpu'].includes(force)) throw new LabError('invalid_input', `ATTENTION_LAB_BACKEND: '${force}' is none of gpu, node, cpu`);
   const order: BackendChoice[] = force ? [force as BackendChoice] : ['gpu', 'node', 'cpu'];
   const tried: string[] = [];
@@ -34,7 +34,7 @@ export async function initBackend(force = process.env.ATTENTION_LAB_BACKEND): Pr
       return (chosen = describe('cpu', tried));
     }
     try {
-      require(PACKAGES[choice]); // registers the 'tensorflow' backend with this tfjs-core
+      nodeRequire(PACKAGES[choice]); // registers the 'tensorflow' backend with this tfjs-core
       await tf.setBackend('tensorflow');
       return (chosen = describe(choice, tried));
     } catch (e) {
@@ -51,8 +51,20 @@ function describe(choice: BackendChoice, tried: string[]): BackendInfo {
   return {
     choice,
     name: choice === 'cpu' ? 'cpu (pure JS + lab kernels)' : choice === 'gpu' ? 'tensorflow (CUDA)' : 'tensorflow (native CPU)',
-    versions: { 'tfjs-core': tf.version_core, node: process.versions.node },
+    versions: runtimeVersions(choice),
     hardware: { cpus: cpus[0]?.model ?? 'unknown', cores: cpus.length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
     tried,
   };
+}
+
+/**
+ * What the run's environment records of the runtime: the same keys whether the trainer was
+ * forked from Node or from Electron (which adds its own version; tfjs-node is a Node-API
+ * addon, so the same build loads in both).
+ */
+export function runtimeVersions(choice: BackendChoice, versions: Partial<NodeJS.ProcessVersions> = process.versions): Record<string, string> {
+  const out: Record<string, string> = { 'tfjs-core': tf.version_core, node: versions.node ?? 'unknown' };
+  if (versions.electron) out.electron = versions.electron;
+  if (choice !== 'cpu') out[PACKAGES[choice]] = (nodeRequire(`${PACKAGES[choice]}/package.json`) as { version: string }).version;
+  return out;
 }

@@ -6,10 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src-main/lab';
 import { serve, type Served } from '../../src-main/server';
 import { toyCsv } from '../unit/helpers/toy';
-import { buildRenderer, launch, screenshot, watchedPage } from './browser';
+import { buildRenderer, e2eBrowser, launch, screenshot, watchedPage } from './browser';
+
+const browserPath = e2eBrowser();
 
 /** A new user's whole workflow, clicked through the real renderer in Chromium against serve mode. */
-describe('serve mode in Chromium', () => {
+describe.skipIf(!browserPath)('serve mode in Chromium', () => {
   let lab: Lab;
   let served: Served;
   let browser: Browser;
@@ -19,7 +21,7 @@ describe('serve mode in Chromium', () => {
     const rendererDir = buildRenderer();
     lab = new Lab(join(dir, 'lab.db'));
     served = await serve({ lab, rendererDir });
-    browser = await launch();
+    browser = await launch(browserPath!);
   });
   afterAll(async () => {
     await browser?.close();
@@ -38,6 +40,8 @@ describe('serve mode in Chromium', () => {
     const { page, errors } = await watchedPage(browser);
     await page.goto(served.url);
     await page.getByText('No task sets yet').waitFor();
+    // the app says which database it has open
+    expect(await page.getByLabel('open database').textContent()).toContain(join(dir, 'lab.db'));
     // Sandbox canary: the renderer bundle must carry no Node globals.
     expect(await page.evaluate(() => ['require', 'global', 'Buffer', 'process'].map((k) => typeof (globalThis as Record<string, unknown>)[k]))).toEqual(['undefined', 'undefined', 'undefined', 'undefined']);
 
