@@ -6,6 +6,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { isCallName } from '../api/contract';
 import { envelope } from '../api/envelope';
 import { LabError } from '../api/errors';
+import { MLFLOW_PREFIXES, mlflowCall } from './mlflow';
 import type { ProgressEvent } from '../api/schemas';
 import type { Lab } from '../lab';
 
@@ -39,6 +40,11 @@ export async function serve(o: ServeOptions): Promise<Served> {
     try {
       if (!ourHost(req.headers.host)) return send(res, 421, 'text/plain', `this server answers only to 127.0.0.1:${port} and localhost:${port}`);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const mlflow = MLFLOW_PREFIXES.find((p) => url.pathname.startsWith(p));
+      if (mlflow) {
+        if (!authorised(req)) return json(res, 401, { error_code: 'UNAUTHENTICATED', message: 'missing or wrong token: set MLFLOW_TRACKING_TOKEN to the token serve mode printed' });
+        return await mlflowCall(o.lab, req, res, url, url.pathname.slice(mlflow.length), () => readJson(req));
+      }
       if (url.pathname === '/api/events') return events(req, res, url);
       if (url.pathname.startsWith('/api/')) return await api(req, res, url.pathname.slice(5));
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
