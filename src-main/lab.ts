@@ -11,6 +11,8 @@ import { compareRuns } from './compare';
 import { RunQueue, checkTrainable, createRuns, profileInProcess } from './runs';
 import { POLICIES, problemFromTaskSet, solveAllocation, sweep, type Problem } from './solver';
 import * as store from './store';
+import { exportMlflow } from './tracking/export';
+import { importMlflow } from './tracking/import';
 
 /**
  * The core behind every door: owns the database and implements the API contract.
@@ -128,6 +130,11 @@ function makeHandlers(db: store.Db, runs: RunQueue, job: (kind: ProgressEvent['k
     'runs/curves': ({ ids, metric }) => (ids.forEach((id) => store.getRun(db, id)), store.readCurves(db, ids, metric)),
     'runs/list': (filter) => store.listRuns(db, filter),
     'runs/get': ({ id }) => store.getRun(db, id),
+    'runs/importMlflow': ({ path }) => {
+      const report = job('import');
+      return importMlflow(db, path, (done, total, message) => report('reading', done, total, message));
+    },
+    'runs/exportMlflow': ({ ids, dir }) => exportMlflow(db, ids, dir),
     'runs/export': ({ id, format }) => exportRuns(db, [id], format),
     'runs/exportMany': ({ ids, format }) => exportRuns(db, ids, format),
     'runs/compare': (input) => compareRuns(db, input),

@@ -201,3 +201,52 @@ export function searchTrackedRuns(db: Db, o: { experimentIds: number[]; filter?:
     .all(...o.experimentIds, ...f.args, ...ord.args, o.maxResults + 1, o.offset);
   return { runs: rows.slice(0, o.maxResults).map(toTracked), more: rows.length > o.maxResults };
 }
+
+/** A run read from an MLflow store, whole. */
+export interface ImportedRun {
+  runId: string; experimentId: number; name: string; userId: string; status: string; startMs: number | null; endMs: number | null;
+  lifecycleStage: 'active' | 'deleted'; params: Record<string, string>; tags: Record<string, string>; metrics: LoggedMetric[];
+}
+
+/**
+ * Stores one imported run in one transaction, keyed by MLflow's run id: a run imported
+ * before is left as it is ('exists'), so importing a store again adds nothing.
+ */
+export function importTrackedRun(db: Db, r: ImportedRun): 'added' | 'exists' {
+  return writeTx(db, () => {
+    if (db.prepare('SELECT 1 FROM runs WHERE external_id = ?').get(r.runId)) return 'exists';
+    const status = STATUS[r.status] ?? 'failed';
+    const name = r.name || r.tags['mlflow.runName'] || r.runId.slice(0, 8);
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    const id = Number(db.prepare(
+      `INSERT INTO runs (name, config, status, seed, created_at, started_at, finished_at, tags, environment, source, experiment_id, external_id, lifecycle_stage, kv_tags, user_id, start_ms, end_ms)
+       VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, 'mlflow', ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(name, JSON.stringify(r.params), status, iso(r.startMs) ?? new Date().toISOString(), iso(r.startMs), status === 'running' || status === 'queued' ? null : iso(r.endMs),
+      JSON.stringify(labTags(r.tags)), JSON.stringify({ importedFrom: 'mlflow' }), r.experimentId, r.runId, r.lifecycleStage, JSON.stringify(r.tags), r.userId, r.startMs, r.endMs).lastInsertRowid);
+    if (r.metrics.length) {
+      const start = r.startMs ?? 0;
+      appendMetrics(db, id, r.metrics.map((m) => ({ epoch: Math.max(0, m.step), step: Math.max(0, m.step), task: '', metric: m.key, value: m.value, attention: 0, wallMs: m.timestamp - start })));
+      const latest = new Map<string, LoggedMetric>();
+      for (const m of r.metrics) {
+        const l = latest.get(m.key);
+        if (!l || m.step > l.step || (m.step === l.step && m.timestamp >= l.timestamp)) latest.set(m.key, m);
+      }
+      const put = db.prepare('INSERT INTO latest_metrics (run_id, key, value, step, ts) VALUES (?, ?, ?, ?, ?)');
+      for (const m of latest.values()) put.run(id, m.key, m.value, m.step, m.timestamp);
+    }
+    if (status !== 'running' && status !== 'queued') {
+      setRunStatus(db, id, status, { error: null }); // packs its curves, as any stopped run's
+      db.prepare('UPDATE runs SET finished_at = ? WHERE id = ?').run(iso(r.endMs), id); // when it ended, not when it was imported
+    }
+    return 'added';
+  });
+}
+
+/** The experiment of this name, made when missing (imports match experiments by name). */
+export function ensureExperiment(db: Db, e: { name: string; artifactLocation?: string; lifecycleStage?: 'active' | 'deleted'; tags?: Record<string, string>; createdMs?: number }): number {
+  const found = db.prepare<[string], { id: number }>('SELECT id FROM experiments WHERE name = ?').get(e.name);
+  if (found) return found.id;
+  const t = e.createdMs ?? Date.now();
+  return Number(db.prepare('INSERT INTO experiments (name, artifact_location, lifecycle_stage, tags, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(e.name, e.artifactLocation ?? '', e.lifecycleStage ?? 'active', JSON.stringify(e.tags ?? {}), t, t).lastInsertRowid);
+}
