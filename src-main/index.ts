@@ -2,12 +2,14 @@ import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
 import { join } from 'node:path';
 import { envelope } from './api/envelope';
 import { Lab } from './lab';
+import { trackingServer } from './server/tracking';
 
 /** The Electron door. Only this file and preload.ts import 'electron' (DESIGN.md, rule 1). */
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 const rendererUrl = process.env.ELECTRON_RENDERER_URL; // set by `electron-vite dev`
 let lab: Lab;
+let tracking: ReturnType<typeof trackingServer> | undefined;
 let window: BrowserWindow | null = null;
 
 function isOurs(url: string): boolean {
@@ -44,6 +46,7 @@ function createWindow(): void {
 
 app.whenReady().then(() => {
   lab = new Lab(join(app.getPath('userData'), 'lab.db'));
+  lab.tracking = tracking = trackingServer(lab); // the app's MLflow-compatible tracking API, started from the app
   session.defaultSession.webRequest.onHeadersReceived((details, cb) =>
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } }),
   );
@@ -61,4 +64,7 @@ app.whenReady().then(() => {
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
-app.on('will-quit', () => lab?.close());
+app.on('will-quit', () => {
+  void tracking?.close();
+  lab?.close();
+});

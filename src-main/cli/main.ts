@@ -522,7 +522,7 @@ program
       throw e instanceof LabError && e.code === 'conflict' ? new LabError('conflict', `${e.message}: choose another with --port, or leave it out for a free one`) : e;
     });
     out(`Attention Lab is serving on ${served.url}\nopen that URL in a browser; Ctrl+C stops it`);
-    out(`scripts that log to MLflow log here with:\n  export MLFLOW_TRACKING_URI=http://127.0.0.1:${served.port} MLFLOW_TRACKING_TOKEN=${served.token}`);
+    out(`scripts that log to MLflow log here after:\n${l.tracking!.status().exports}`);
     await new Promise<void>((r) => { process.once('SIGINT', r); process.once('SIGTERM', r); });
     await served.close();
   });

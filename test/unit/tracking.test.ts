@@ -134,3 +134,40 @@ describe('replays of what MLflow’s Python client sends', () => {
     }
   });
 });
+
+describe('the desktop app’s tracking server', () => {
+  it('starts on the chosen port (5000 when free, another when taken), serves only the tracking API, and stops', async () => {
+    const { trackingServer } = await import('../../src-main/server/tracking');
+    const { createServer } = await import('node:http');
+    const door = trackingServer(lab);
+    try {
+      // hold 5000 if it is free, so the default must move aside and say so
+      const blocker = createServer();
+      const held = await new Promise<boolean>((resolve) => blocker.once('error', () => resolve(false)).listen(5000, '127.0.0.1', () => resolve(true)));
+      const s = await door.start();
+      expect(s.running).toBe(true);
+      expect(s.port).not.toBe(5000);
+      if (held) expect(s.note).toMatch(/port 5000 is in use/);
+      if (held) await new Promise((r) => blocker.close(r));
+      const token = /MLFLOW_TRACKING_TOKEN=(\S+)/.exec(s.exports!)![1];
+      const url = `http://127.0.0.1:${s.port}`;
+      const created = await fetch(`${url}/api/2.0/mlflow/experiments/create`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ name: 'desk' }) });
+      expect(created.status).toBe(200);
+      expect((await fetch(`${url}/api/db/info`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status).toBe(404); // no lab API here
+      expect((await fetch(`${url}/api/2.0/mlflow/experiments/list`, { headers: { authorization: `Bearer ${served.token}` } })).status).toBe(401); // its own token
+      expect((await door.stop()).running).toBe(false);
+      await expect(fetch(`${url}/api/2.0/mlflow/experiments/list`)).rejects.toThrow();
+      const chosen = await door.start(s.port!);
+      expect(chosen.port).toBe(s.port);
+      expect(chosen.exports).not.toContain(token); // a new token each start
+    } finally {
+      await door.close();
+    }
+  });
+
+  it('serve mode reports its tracking API on its own port, always on', async () => {
+    const s = await lab.call('tracking/status', {});
+    expect(s).toMatchObject({ running: true, port: served.port, canStop: false });
+    expect(s.exports).toBe(`export MLFLOW_TRACKING_URI=http://127.0.0.1:${served.port}\nexport MLFLOW_TRACKING_TOKEN=${served.token}`);
+  });
+});
