@@ -67,6 +67,12 @@ const metricOf = (m: z.infer<typeof metric>): store.LoggedMetric => {
   return { key: m.key, value: m.value, step, timestamp: m.timestamp ?? Date.now() };
 };
 
+// built once: a schema made per call costs more than the write it checks (log-metric is called per step)
+const logMetricInput = runId.pipe(metric.extend({ run_id: z.string() }));
+const logParamInput = runId.pipe(z.object({ run_id: z.string(), key: z.string().min(1).max(250), value: z.union([z.string(), z.number(), z.boolean()]).transform(String).pipe(z.string().max(6000)) }).loose());
+const logBatchInput = runId.pipe(z.object({ run_id: z.string(), metrics: z.array(metric).max(1000).optional(), params: z.array(kv).max(100).optional(), tags: z.array(kv).max(100).optional() }).loose());
+const setTagInput = runId.pipe(z.object({ run_id: z.string(), key: z.string().min(1).max(250), value: z.union([z.string(), z.number(), z.boolean()]).transform(String) }).loose());
+
 type Handler = (db: store.Db, input: Record<string, unknown>) => unknown;
 const parse = <S extends z.ZodType>(schema: S, input: unknown): z.output<S> => {
   const r = schema.safeParse(input);
@@ -125,25 +131,23 @@ const handlers: Record<string, Handler> = {
     return { runs: r.runs.map((run) => toRun(db, run)), ...nextToken(r.more, b.page_token, r.runs.length) };
   },
   'runs/log-metric': (db, i) => {
-    const b = parse(runId.pipe(metric.extend({ run_id: z.string() })), i);
+    const b = parse(logMetricInput, i);
     store.logBatch(db, b.run_id, { metrics: [metricOf(b)] });
     return {};
   },
   'runs/log-parameter': (db, i) => {
-    const b = parse(runId.pipe(z.object({ run_id: z.string(), key: z.string().min(1).max(250), value: z.union([z.string(), z.number(), z.boolean()]).transform(String).pipe(z.string().max(6000)) }).loose()), i);
+    const b = parse(logParamInput, i);
     store.logBatch(db, b.run_id, { params: [[b.key, b.value]] });
     return {};
   },
   'runs/log-batch': (db, i) => {
-    const b = parse(runId.pipe(z.object({
-      run_id: z.string(), metrics: z.array(metric).max(1000).optional(), params: z.array(kv).max(100).optional(), tags: z.array(kv).max(100).optional(),
-    }).loose()), i);
+    const b = parse(logBatchInput, i);
     if ((b.metrics?.length ?? 0) + (b.params?.length ?? 0) + (b.tags?.length ?? 0) > 1000) throw new TrackingError('INVALID_PARAMETER_VALUE', 'A batch logging request can contain at most 1000 metrics, params and tags in total');
     store.logBatch(db, b.run_id, { metrics: b.metrics?.map(metricOf), params: b.params?.map((p) => [p.key, p.value]), tags: b.tags?.map((t) => [t.key, t.value]) });
     return {};
   },
   'runs/set-tag': (db, i) => {
-    const b = parse(runId.pipe(z.object({ run_id: z.string(), key: z.string().min(1).max(250), value: z.union([z.string(), z.number(), z.boolean()]).transform(String) }).loose()), i);
+    const b = parse(setTagInput, i);
     store.logBatch(db, b.run_id, { tags: [[b.key, b.value]] });
     return {};
   },

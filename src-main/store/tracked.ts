@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RunStatus } from '../api/schemas';
 import { TrackingError } from '../tracking/errors';
 import { filterSql, orderSql } from '../tracking/filter';
-import { type Db, writeTx } from './db';
+import { type Db, cached, writeTx } from './db';
 import { appendMetrics } from './metrics';
 import { setRunStatus } from './runs';
 
@@ -94,8 +94,8 @@ export function createTrackedRun(db: Db, o: { experimentId: number; name?: strin
 /** By MLflow's run id; `id` (the lab's) when it is known already. */
 export function getTrackedRun(db: Db, runId: string, id?: number): TrackedRun {
   const r = id !== undefined
-    ? db.prepare<[number], TrackedRow>(`SELECT ${COLUMNS} FROM runs r WHERE r.id = ?`).get(id)
-    : db.prepare<[string], TrackedRow>(`SELECT ${COLUMNS} FROM runs r WHERE r.external_id = ?`).get(runId);
+    ? (cached(db, `SELECT ${COLUMNS} FROM runs r WHERE r.id = ?`).get(id) as TrackedRow | undefined)
+    : (cached(db, `SELECT ${COLUMNS} FROM runs r WHERE r.external_id = ?`).get(runId) as TrackedRow | undefined);
   if (!r) throw new TrackingError('RESOURCE_DOES_NOT_EXIST', `Run with id=${runId} not found`);
   return toTracked(r);
 }
@@ -108,6 +108,16 @@ function writable(db: Db, runId: string): TrackedRun {
 }
 
 export interface LoggedMetric { key: string; value: number; timestamp: number; step: number }
+
+/** Each key's latest point as MLflow defines it (largest step, then timestamp; the later logged on a tie). */
+function latestByKey(metrics: readonly LoggedMetric[]): LoggedMetric[] {
+  const latest = new Map<string, LoggedMetric>();
+  for (const m of metrics) {
+    const l = latest.get(m.key);
+    if (!l || m.step > l.step || (m.step === l.step && m.timestamp >= l.timestamp)) latest.set(m.key, m);
+  }
+  return [...latest.values()];
+}
 
 /**
  * Logs params, metrics and tags of one run in one transaction, as log-batch does: a param
@@ -131,12 +141,12 @@ export function logBatch(db: Db, runId: string, b: { metrics?: LoggedMetric[]; p
     if (b.metrics?.length) {
       const start = r.startMs ?? 0;
       appendMetrics(db, r.id, b.metrics.map((m) => ({ epoch: m.step, step: m.step, task: '', metric: m.key, value: m.value, attention: 0, wallMs: m.timestamp - start })));
-      const latest = db.prepare(
+      const latest = cached(db,
         `INSERT INTO latest_metrics (run_id, key, value, step, ts) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, step = excluded.step, ts = excluded.ts
          WHERE excluded.step > latest_metrics.step OR (excluded.step = latest_metrics.step AND excluded.ts >= latest_metrics.ts)`,
       );
-      for (const m of b.metrics) latest.run(r.id, m.key, m.value, m.step, m.timestamp);
+      for (const m of latestByKey(b.metrics)) latest.run(r.id, m.key, m.value, m.step, m.timestamp);
     }
   });
 }
@@ -179,7 +189,7 @@ export function setTrackedLifecycle(db: Db, runId: string, stage: 'active' | 'de
 }
 
 export function latestMetrics(db: Db, id: number): LoggedMetric[] {
-  return db.prepare<[number], { key: string; value: number; step: number; ts: number }>('SELECT key, value, step, ts FROM latest_metrics WHERE run_id = ? ORDER BY key').all(id).map((m) => ({ key: m.key, value: m.value, step: m.step, timestamp: m.ts }));
+  return (cached(db, 'SELECT key, value, step, ts FROM latest_metrics WHERE run_id = ? ORDER BY key').all(id) as { key: string; value: number; step: number; ts: number }[]).map((m) => ({ key: m.key, value: m.value, step: m.step, timestamp: m.ts }));
 }
 
 /** A metric's history in logging order (step, then time), a page at a time. */
@@ -226,13 +236,8 @@ export function importTrackedRun(db: Db, r: ImportedRun): 'added' | 'exists' {
     if (r.metrics.length) {
       const start = r.startMs ?? 0;
       appendMetrics(db, id, r.metrics.map((m) => ({ epoch: Math.max(0, m.step), step: Math.max(0, m.step), task: '', metric: m.key, value: m.value, attention: 0, wallMs: m.timestamp - start })));
-      const latest = new Map<string, LoggedMetric>();
-      for (const m of r.metrics) {
-        const l = latest.get(m.key);
-        if (!l || m.step > l.step || (m.step === l.step && m.timestamp >= l.timestamp)) latest.set(m.key, m);
-      }
       const put = db.prepare('INSERT INTO latest_metrics (run_id, key, value, step, ts) VALUES (?, ?, ?, ?, ?)');
-      for (const m of latest.values()) put.run(id, m.key, m.value, m.step, m.timestamp);
+      for (const m of latestByKey(r.metrics)) put.run(id, m.key, m.value, m.step, m.timestamp);
     }
     if (status !== 'running' && status !== 'queued') {
       setRunStatus(db, id, status, { error: null }); // packs its curves, as any stopped run's
