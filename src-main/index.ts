@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { envelope } from './api/envelope';
 import { Lab } from './lab';
+import { trackingServer } from './server/tracking';
 import { chooseDatabase, dataDir, defaultDbPath } from './store/location';
 
 /** The Electron door. Only this file and preload.ts import 'electron' (one core, several doors). */
@@ -11,6 +12,7 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 const rendererUrl = process.env.ELECTRON_RENDERER_URL; // set by `electron-vite dev`
 const rendererFile = pathToFileURL(join(__dirname, '../renderer/index.html')).href;
 let lab: Lab | null = null;
+let tracking: ReturnType<typeof trackingServer> | undefined;
 let window: BrowserWindow | null = null;
 
 /** Our renderer, exactly: the built index.html's file URL, or in dev the dev server's origin. */
@@ -110,6 +112,7 @@ app.whenReady().then(() => {
     return;
   }
   const opened = lab;
+  lab.tracking = tracking = trackingServer(lab); // the app's MLflow-compatible tracking API, started from the app
   session.defaultSession.webRequest.onHeadersReceived((details, cb) =>
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } }),
   );
@@ -130,6 +133,7 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 app.on('will-quit', () => {
+  void tracking?.close();
   lab?.close();
   lab = null;
 });

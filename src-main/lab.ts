@@ -11,6 +11,8 @@ import { compareRuns } from './compare';
 import { RunQueue, checkTrainable, createRuns, profileInProcess } from './runs';
 import { POLICIES, problemFromTaskSet, solveAllocation, sweep, type Problem } from './solver';
 import * as store from './store';
+import { exportMlflow } from './tracking/export';
+import { importMlflow } from './tracking/import';
 
 /**
  * The core behind every door: owns the database and implements the API contract.
@@ -24,6 +26,11 @@ export class Lab {
   readonly runs: RunQueue;
   /** runs a stopped lab left queued or training, marked interrupted when this one opened the database */
   readonly interruptedAtStart: number;
+  /**
+   * The MLflow-compatible tracking API is served by a door (an HTTP server is no core
+   * concern): serve mode serves it on its own port, the desktop app on one of its own.
+   */
+  tracking: TrackingDoor | null = null;
   private readonly handlers: Handlers;
   private jobs = 0;
 
@@ -31,7 +38,11 @@ export class Lab {
     this.db = store.openDb(dbPath);
     this.interruptedAtStart = store.markInterrupted(this.db);
     this.runs = new RunQueue(this.db, (e) => this.events.emit('progress', e));
-    this.handlers = makeHandlers(this.db, this.runs, (kind) => {
+    const tracking = () => {
+      if (!this.tracking) throw new LabError('unsupported', 'this door serves no tracking API: start the lab with `attention-lab serve` or open the desktop app');
+      return this.tracking;
+    };
+    this.handlers = makeHandlers(this.db, this.runs, tracking, (kind) => {
       const job = `${kind}-${++this.jobs}`;
       return (phase, done, total, message) => this.events.emit('progress', { job, kind, phase, done, total, message } satisfies ProgressEvent);
     });
@@ -65,7 +76,10 @@ type Reporter = (phase: string, done: number, total: number | null, message: str
 const dataProgress = (report: Reporter): datasets.Progress => (p) =>
   report(p.phase, p.bytes ?? p.rows, p.totalBytes ?? null, p.phase === 'reading' ? `${p.rows.toLocaleString('en-US')} rows read` : `${p.phase} ${p.rows.toLocaleString('en-US')} rows`);
 
-function makeHandlers(db: store.Db, runs: RunQueue, job: (kind: ProgressEvent['kind']) => Reporter): Handlers {
+export type TrackingStatus = CallOutput<'tracking/status'>;
+export interface TrackingDoor { status(): TrackingStatus; start(port?: number): Promise<TrackingStatus>; stop(): Promise<TrackingStatus> }
+
+function makeHandlers(db: store.Db, runs: RunQueue, tracking: () => TrackingDoor, job: (kind: ProgressEvent['kind']) => Reporter): Handlers {
   /** Solves a task set and stores the solve. */
   const solve = async (taskSetId: number, params: SolveParamsParsed): Promise<Solve> => {
     const problem = problemFromTaskSet(store.getTaskSet(db, taskSetId), params);
@@ -128,6 +142,14 @@ function makeHandlers(db: store.Db, runs: RunQueue, job: (kind: ProgressEvent['k
     'runs/curves': ({ ids, metric }) => (ids.forEach((id) => store.getRun(db, id)), store.readCurves(db, ids, metric)),
     'runs/list': (filter) => store.listRuns(db, filter),
     'runs/get': ({ id }) => store.getRun(db, id),
+    'tracking/status': () => tracking().status(),
+    'tracking/start': ({ port }) => tracking().start(port),
+    'tracking/stop': () => tracking().stop(),
+    'runs/importMlflow': ({ path }) => {
+      const report = job('import');
+      return importMlflow(db, path, (done, total, message) => report('reading', done, total, message));
+    },
+    'runs/exportMlflow': ({ ids, dir }) => exportMlflow(db, ids, dir),
     'runs/export': ({ id, format }) => exportRuns(db, [id], format),
     'runs/exportMany': ({ ids, format }) => exportRuns(db, ids, format),
     'runs/compare': (input) => compareRuns(db, input),

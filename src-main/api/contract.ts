@@ -9,6 +9,15 @@ import { BuiltinInfo, CompareInput, Comparison, MetricPoint, ModelKind, Progress
 const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) => ({ input, output, doc });
 const none = z.object({}).strict();
 const byId = z.object({ id: Id }).strict();
+const TrackingStatus = z.object({
+  running: z.boolean(),
+  port: z.number().int().nullable(),
+  /** the two lines a script's shell needs, when running */
+  exports: z.string().nullable(),
+  /** false where the door keeps it running (serve mode serves it on its own port) */
+  canStop: z.boolean(),
+  note: z.string().nullable(),
+});
 
 export const api = {
   'db/info': call(none, DbInfo, 'where the database is, its schema version and row counts'),
@@ -54,6 +63,19 @@ export const api = {
   'runs/exportMany': call(z.object({ ids: z.array(Id).min(1).max(500), format: ExportFormat }).strict(), ExportedFile, "several runs' configs and metric points as one JSON or CSV file"),
   'runs/list': call(z.object({ status: RunStatus.optional(), taskSetId: Id.optional() }).strict(), z.array(Run), 'runs, optionally filtered'),
   'runs/get': call(byId, Run, 'one run'),
+  'tracking/status': call(none, TrackingStatus, "the MLflow-compatible tracking API: where it listens and the token scripts send"),
+  'tracking/start': call(z.object({ port: z.number().int().min(1).max(65535).optional() }).strict(), TrackingStatus, 'start the tracking API on 127.0.0.1 (default port 5000 when free)'),
+  'tracking/stop': call(none, TrackingStatus, 'stop the tracking API'),
+  'runs/importMlflow': call(
+    z.object({ path: z.string().min(1) }).strict(),
+    z.object({ experiments: z.number().int(), runs: z.number().int(), alreadyThere: z.number().int(), points: z.number().int(), problems: z.array(z.string()) }),
+    'read an MLflow file store (mlruns/) or SQLite tracking database into the lab; runs imported before are left as they are',
+  ),
+  'runs/exportMlflow': call(
+    z.object({ ids: z.array(Id).min(1).max(100_000), dir: z.string().min(1) }).strict(),
+    z.object({ experiments: z.number().int(), runs: z.number().int(), points: z.number().int() }),
+    'write runs as an MLflow file store (a new or empty folder) that MLflow itself reads',
+  ),
   'runs/export': call(z.object({ id: Id, format: ExportFormat }).strict(), ExportedFile, "a run's config and metric points as JSON or CSV"),
 } as const;
 
@@ -62,7 +84,7 @@ export const api = {
  * desktop window and the CLI) may pass them; a remote door (serve mode's HTTP) sends the
  * file's content instead, so a token holder cannot make the lab read /etc/passwd.
  */
-export const localPathFields: Partial<Record<CallName, readonly string[]>> = { 'datasets/import': ['path'] };
+export const localPathFields: Partial<Record<CallName, readonly string[]>> = { 'datasets/import': ['path'], 'runs/importMlflow': ['path'], 'runs/exportMlflow': ['dir'] };
 
 /** Events the core pushes to every door (serve mode: server-sent events at /api/events; Electron: 'lab:event'). */
 export const events = { progress: ProgressEvent } as const;

@@ -106,6 +106,10 @@ export const Run = z.object({
   error: z.string().nullable(),
   notes: z.string(),
   tags: z.array(z.string()),
+  /** 'lab': trained by the lab; 'mlflow': logged by a script through the tracking API (never queued or resumed) */
+  source: z.enum(['lab', 'mlflow']),
+  /** the tracking API's experiment (null for the lab's own runs) */
+  experimentId: z.number().int().nonnegative().nullable(),
 });
 export type Run = z.infer<typeof Run>;
 

@@ -467,8 +467,37 @@ program
   });
 
 program
-  .command('export')
-  .description('export stored results')
+  .command('import')
+  .description('bring in results kept elsewhere')
+  .command('mlflow <path>')
+  .description('an MLflow file store (the mlruns folder) or SQLite tracking database (mlflow.db); importing again adds nothing')
+  .action(async (path: string) => {
+    const l = open();
+    const stop = showProgress(l);
+    try {
+      const r = await l.call('runs/importMlflow', { path: resolve(path) });
+      stop();
+      out(`imported ${r.runs} run(s) with ${r.points.toLocaleString('en-US')} metric points into ${r.experiments} new experiment(s)${r.alreadyThere ? `; ${r.alreadyThere} run(s) were there already` : ''}`);
+      for (const p of r.problems) process.stderr.write(`skipped ${p}\n`);
+      if (r.problems.length) process.exitCode = 1;
+    } finally {
+      stop();
+    }
+  });
+
+const exporting = program.command('export').description('export stored results');
+exporting
+  .command('mlflow <dir>')
+  .description('write runs as an MLflow file store that MLflow reads (mlflow ui --backend-store-uri DIR)')
+  .option('--runs <ids>', 'comma-separated run ids (default: every run)')
+  .action(async (dir: string, o) => {
+    const l = open();
+    const ids = o.runs ? String(o.runs).split(',').map((s) => id(s.trim())) : (await l.call('runs/list', {})).map((r) => r.id);
+    if (!ids.length) throw new LabError('invalid_input', 'there are no runs to export');
+    const r = await l.call('runs/exportMlflow', { ids, dir: resolve(dir) });
+    out(`wrote ${r.runs} run(s) with ${r.points.toLocaleString('en-US')} metric points in ${r.experiments} experiment(s) to ${resolve(dir)}`);
+  });
+exporting
   .command('run <id>')
   .description("a run's config and metric points")
   .addOption(new Option('--format <format>', 'file format').choices(['json', 'csv']).default('json'))
@@ -493,6 +522,7 @@ program
       throw e instanceof LabError && e.code === 'conflict' ? new LabError('conflict', `${e.message}: choose another with --port, or leave it out for a free one`) : e;
     });
     out(`Attention Lab is serving on ${served.url}\nopen that URL in a browser; Ctrl+C stops it`);
+    out(`scripts that log to MLflow log here after:\n${l.tracking!.status().exports}`);
     await new Promise<void>((r) => { process.once('SIGINT', r); process.once('SIGTERM', r); });
     await served.close();
   });

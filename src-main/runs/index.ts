@@ -123,6 +123,7 @@ export class RunQueue {
   /** Queues a stopped run again; its trainer continues from the latest checkpoint (epochs carry on). */
   resume(runId: number): Run {
     const run = store.getRun(this.db, runId);
+    if (run.source !== 'lab') throw new LabError('conflict', `run ${runId} was logged by a script through the tracking API: the lab cannot train it further`);
     if (!['interrupted', 'failed', 'cancelled'].includes(run.status))
       throw new LabError('conflict', `run ${runId} is ${run.status}: only an interrupted, failed or cancelled run can resume`);
     const ckpt = store.getCheckpoint(this.db, runId, 'latest');

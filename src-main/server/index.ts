@@ -6,6 +6,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { isCallName } from '../api/contract';
 import { envelope } from '../api/envelope';
 import { LabError } from '../api/errors';
+import { MLFLOW_PREFIXES, mlflowCall } from './mlflow';
 import type { ProgressEvent } from '../api/schemas';
 import type { Lab } from '../lab';
 
@@ -14,7 +15,11 @@ import type { Lab } from '../lab';
  * 127.0.0.1 with a per-start token (Authorization: Bearer TOKEN). Static files
  * hold no data and are served without it; every /api call needs it.
  */
-export interface ServeOptions { lab: Lab; rendererDir: string; port?: number; token?: string }
+export interface ServeOptions {
+  lab: Lab; rendererDir: string; port?: number; token?: string;
+  /** only the MLflow-compatible tracking API (the desktop app's tracking server): no app, no lab API */
+  trackingOnly?: boolean;
+}
 export interface Served { url: string; port: number; token: string; close(): Promise<void> }
 
 const MAX_BODY = 16 * 1024 * 1024;
@@ -39,6 +44,12 @@ export async function serve(o: ServeOptions): Promise<Served> {
     try {
       if (!ourHost(req.headers.host)) return send(res, 421, 'text/plain', `this server answers only to 127.0.0.1:${port} and localhost:${port}`);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const mlflow = MLFLOW_PREFIXES.find((p) => url.pathname.startsWith(p));
+      if (mlflow) {
+        if (!authorised(req)) return json(res, 401, { error_code: 'UNAUTHENTICATED', message: 'missing or wrong token: set MLFLOW_TRACKING_TOKEN to the token serve mode printed' });
+        return await mlflowCall(o.lab, req, res, url, url.pathname.slice(mlflow.length), () => readJson(req));
+      }
+      if (o.trackingOnly) return json(res, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: `this is Attention Lab's MLflow-compatible tracking server: use ${MLFLOW_PREFIXES[0]}…` });
       if (url.pathname === '/api/events') return events(req, res, url);
       if (url.pathname.startsWith('/api/')) return await api(req, res, url.pathname.slice(5));
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
@@ -104,6 +115,12 @@ export async function serve(o: ServeOptions): Promise<Served> {
     server.listen(o.port ?? 0, '127.0.0.1', resolve);
   });
   port = (server.address() as AddressInfo).port;
+  // the served app's tracking API lives on this port for as long as it serves
+  if (!o.trackingOnly) o.lab.tracking = {
+    status: () => ({ running: true, port, exports: exportsFor(port, token), canStop: false, note: 'served on the same port as the app, while it serves' }),
+    start: async () => o.lab.tracking!.status(),
+    stop: async () => o.lab.tracking!.status(),
+  };
   return {
     url: `http://127.0.0.1:${port}/#token=${token}`,
     port,
@@ -111,6 +128,9 @@ export async function serve(o: ServeOptions): Promise<Served> {
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
+
+/** The two lines a script's shell needs to log to the lab. */
+export const exportsFor = (port: number, token: string): string => `export MLFLOW_TRACKING_URI=http://127.0.0.1:${port}\nexport MLFLOW_TRACKING_TOKEN=${token}`;
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer) {
   res.writeHead(status, { 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });

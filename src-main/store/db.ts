@@ -156,3 +156,13 @@ export function migrate(db: Db, steps: readonly string[] = migrations): number {
 }
 
 export const now = (): string => new Date().toISOString();
+
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+/** A statement prepared once per database: on paths taken per event, preparing costs more than a small insert. */
+export function cached(db: Db, sql: string): Database.Statement {
+  let m = statements.get(db);
+  if (!m) statements.set(db, (m = new Map()));
+  let s = m.get(sql);
+  if (!s) m.set(sql, (s = db.prepare(sql)));
+  return s;
+}

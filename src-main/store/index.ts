@@ -8,3 +8,4 @@ export * from './checkpoints';
 export * from './datasets';
 export * from './solves';
 export * from './info';
+export * from './tracked';

@@ -1,21 +1,11 @@
-import type { Statement } from 'better-sqlite3';
 import { LabError } from '../api/errors';
 import type { MetricPoint } from '../api/schemas';
-import { type Db, writeTx } from './db';
+import { type Db, cached, writeTx } from './db';
 
 /** Most rows per INSERT statement: one JS→C crossing for many rows is what makes batches fast. */
 const CHUNK = 128;
 const ROW = '(?, ?, ?, ?, ?, ?, ?, ?)';
-const cache = new WeakMap<Db, Map<string, Statement>>();
-
-/** Statements on the write path, prepared once per database (preparing costs more than a small insert). */
-function stmt(db: Db, sql: string): Statement {
-  let m = cache.get(db);
-  if (!m) cache.set(db, (m = new Map()));
-  let s = m.get(sql);
-  if (!s) m.set(sql, (s = db.prepare(sql)));
-  return s;
-}
+const stmt = cached;
 const insertSql = Array.from({ length: CHUNK + 1 }, (_, rows) =>
   `INSERT INTO metric_points (run_id, metric, task, epoch, step, value, attention, wall_ms) VALUES ${Array(rows).fill(ROW).join(', ')}`);
 const insertOf = (db: Db, rows: number) => stmt(db, insertSql[rows]);

@@ -128,6 +128,39 @@ export const migrations: readonly string[] = [
   /* 2: the engine that solved each solve (HiGHS, glpk.js, …), with its version */ `
   ALTER TABLE solves ADD COLUMN engine TEXT;
   `,
+  /* 3: runs logged by any script through the MLflow-compatible tracking API, beside the lab's own */ `
+  CREATE TABLE experiments (
+    id                 INTEGER PRIMARY KEY,
+    name               TEXT NOT NULL CONSTRAINT experiment_name_unique UNIQUE,
+    artifact_location  TEXT NOT NULL DEFAULT '',
+    lifecycle_stage    TEXT NOT NULL DEFAULT 'active' CHECK (lifecycle_stage IN ('active', 'deleted')),
+    tags               TEXT NOT NULL DEFAULT '{}',
+    created_ms         INTEGER NOT NULL,
+    updated_ms         INTEGER NOT NULL
+  );
+  -- MLflow's clients log to experiment "0" when none is set
+  INSERT INTO experiments (id, name, created_ms, updated_ms) VALUES (0, 'Default', 0, 0);
+  ALTER TABLE runs ADD COLUMN source TEXT NOT NULL DEFAULT 'lab' CHECK (source IN ('lab', 'mlflow'));
+  ALTER TABLE runs ADD COLUMN experiment_id INTEGER REFERENCES experiments(id);
+  ALTER TABLE runs ADD COLUMN external_id TEXT;         -- MLflow's run id (32 hex digits)
+  ALTER TABLE runs ADD COLUMN lifecycle_stage TEXT NOT NULL DEFAULT 'active';
+  ALTER TABLE runs ADD COLUMN kv_tags TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE runs ADD COLUMN user_id TEXT NOT NULL DEFAULT '';
+  ALTER TABLE runs ADD COLUMN start_ms INTEGER;
+  ALTER TABLE runs ADD COLUMN end_ms INTEGER;
+  CREATE UNIQUE INDEX runs_by_external_id ON runs(external_id) WHERE external_id IS NOT NULL;
+  CREATE INDEX runs_by_experiment ON runs(experiment_id, start_ms) WHERE experiment_id IS NOT NULL;
+  -- each (run, key)'s latest value, as MLflow defines it (largest step, then timestamp): search and
+  -- order by read this row, not every point
+  CREATE TABLE latest_metrics (
+    run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key     TEXT NOT NULL,
+    value   REAL NOT NULL,
+    step    INTEGER NOT NULL,
+    ts      INTEGER NOT NULL,
+    PRIMARY KEY (run_id, key)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -6,14 +6,14 @@ import { sealRun } from './metrics';
 interface RunRow {
   id: number; task_set_id: number | null; solve_id: number | null; name: string; config: string; status: RunStatus;
   backend: string | null; environment: string; seed: number; created_at: string; started_at: string | null;
-  finished_at: string | null; error: string | null; notes: string; tags: string;
+  finished_at: string | null; error: string | null; notes: string; tags: string; source: 'lab' | 'mlflow'; experiment_id: number | null;
 }
 
 const toRun = (r: RunRow): Run => ({
   id: r.id, taskSetId: r.task_set_id, solveId: r.solve_id, name: r.name, config: JSON.parse(r.config),
   status: r.status, backend: r.backend, environment: JSON.parse(r.environment), seed: r.seed,
   createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, error: r.error,
-  notes: r.notes, tags: JSON.parse(r.tags),
+  notes: r.notes, tags: JSON.parse(r.tags), source: r.source, experimentId: r.experiment_id,
 });
 
 export interface NewRun {
@@ -99,7 +99,8 @@ export function updateRunNotes(db: Db, id: number, patch: { notes?: string; tags
  * another door on the same database — is left alone.
  */
 export function markInterrupted(db: Db): number {
-  const rows = db.prepare<[], { id: number; environment: string }>("SELECT id, environment FROM runs WHERE status IN ('running', 'queued')").all();
+  // a script's tracked run is running while the script says so: only the lab's own trainers can be orphaned
+  const rows = db.prepare<[], { id: number; environment: string }>("SELECT id, environment FROM runs WHERE status IN ('running', 'queued') AND source = 'lab'").all();
   let n = 0;
   for (const r of rows) {
     const owner = (JSON.parse(r.environment) as { ownerPid?: number }).ownerPid;
