@@ -17,10 +17,15 @@ function field(run: Run, key: string): string {
 
 /** Fields a diff never shows: derived from others (π from the policy, the solve), or bookkeeping. */
 const NOT_DIFFED = new Set(['tasks', 'solveId']);
+/** The "task" of a run-level metric of a run that logs no tasks (runs tracked through the MLflow API). */
+export const RUN_LEVEL = '(run)';
 
 export function compareRuns(db: store.Db, input: CompareInput): Comparison {
   const runs = input.ids.map((id) => store.getRun(db, id));
-  const curves = store.readCurves(db, input.ids, input.metric).filter((c) => c.task !== '');
+  const all = store.readCurves(db, input.ids, input.metric);
+  // the lab's runs log per task (and a mean, task ''); a script's run logs run-level metrics only, which stand as its one task
+  const hasTasks = new Set(all.filter((c) => c.task !== '').map((c) => c.runId));
+  const curves = all.filter((c) => c.task !== '' || !hasTasks.has(c.runId)).map((c) => (c.task === '' ? { ...c, task: RUN_LEVEL } : c));
   const tasks = [...new Set(curves.map((c) => c.task))].sort();
   const groupOf = (r: Run) => (input.groupBy ? field(r, input.groupBy) : `run ${r.id}`);
 

@@ -122,3 +122,18 @@ describe('export back to MLflow', () => {
     expect((await key(back)()).sort()).toEqual((await key(lab)()).sort());
   });
 });
+
+describe('imported runs compare like the lab’s own', () => {
+  it('grouped by a param: one band per value, the param in the diff', async () => {
+    const lab = openLab();
+    await lab.call('runs/importMlflow', { path: fileStore() });
+    const ids = (await lab.call('runs/list', {})).filter((r) => r.name !== 'run 0.5').map((r) => r.id); // leave the deleted one out
+    const c = await lab.call('runs/compare', { ids, metric: 'val/accuracy', x: 'epoch', groupBy: 'lr', perTask: false });
+    expect(c.series.map((s) => s.group).sort()).toEqual(['0.01', '0.1']); // run 1.0 logged no val/accuracy
+    expect(c.tasks).toEqual(['(run)']);
+    const at = (g: string) => c.series.find((s) => s.group === g)!;
+    expect(at('0.1').mean).toEqual([0.5, 0.75]);
+    expect(at('0.01').mean).toEqual([0.6, 0.7]);
+    expect(c.diff.map((d) => d.field)).toContain('lr');
+  });
+});
