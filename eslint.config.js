@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', 'dist/**', '**/*.vue', '.scratch/**', '**/.cache/**'] },
+  { ignores: ['out/**', 'node_modules/**', 'dist/**', '**/*.vue', '.scratch/**', '**/.cache/**', '.stryker-tmp/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -32,6 +32,12 @@ export function importMlflow(db: store.Db, path: string, progress: ImportProgres
   return importSqlite(db, path, progress);
 }
 
+function count(summary: ImportSummary, result: 'added' | 'exists', points: number): void {
+  if (result === 'exists') return void summary.alreadyThere++;
+  summary.runs++;
+  summary.points += points;
+}
+
 const numberOrNull = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
 
 /** Files under `dir`, as keys relative to it with '/' (nested metric names). */
@@ -100,10 +106,7 @@ function importFileStore(db: store.Db, root: string, progress: ImportProgress): 
         runId, experimentId, name: String(meta.run_name ?? tags['mlflow.runName'] ?? ''), userId: String(meta.user_id ?? ''), status,
         startMs: numberOrNull(meta.start_time), endMs: numberOrNull(meta.end_time), lifecycleStage: meta.lifecycle_stage === 'deleted' ? 'deleted' : 'active', params, tags, metrics,
       });
-      if (r === 'added') {
-        summary.runs++;
-        summary.points += metrics.length;
-      } else summary.alreadyThere++;
+      count(summary, r, metrics.length);
     } catch (e) {
       summary.problems.push(`run ${where}: ${(e as Error).message}`);
     }
@@ -145,10 +148,7 @@ function importSqlite(db: store.Db, path: string, progress: ImportProgress): Imp
           startMs: numberOrNull(r.start_time), endMs: numberOrNull(r.end_time), lifecycleStage: r.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
           params: tagsOf('params', 'run_uuid', runId), tags, metrics,
         });
-        if (status === 'added') {
-          summary.runs++;
-          summary.points += metrics.length;
-        } else summary.alreadyThere++;
+        count(summary, status, metrics.length);
       } catch (e) {
         summary.problems.push(`run ${runId}: ${(e as Error).message}`);
       }

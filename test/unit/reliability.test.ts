@@ -4,11 +4,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProgressEvent, Run } from '../../src-main/api/schemas';
+import type { Run } from '../../src-main/api/schemas';
 import { Lab } from '../../src-main/lab';
 import { serve } from '../../src-main/server';
 import * as store from '../../src-main/store';
 import { cli } from './helpers/cli';
+import { nextEvent } from './helpers/events';
 import { toyCsv } from './helpers/toy';
 
 /** Regression tests for what users and machines did to the lab (issue: reliability under real use). */
@@ -26,15 +27,6 @@ async function toySet(lab: Lab, rows = 400): Promise<number> {
   await lab.call('datasets/import', { filename: 'toy.csv', content: toyCsv(rows) });
   return (await lab.call('taskSets/create', { name: 'toy', budget: 1e9, tasks: [{ name: 'toy', dataset: 'toy' }] })).id;
 }
-const nextEvent = (lab: Lab, match: (e: ProgressEvent) => boolean) =>
-  new Promise<ProgressEvent>((resolve) => {
-    const on = (e: ProgressEvent) => {
-      if (!match(e)) return;
-      lab.events.off('progress', on);
-      resolve(e);
-    };
-    lab.events.on('progress', on);
-  });
 const epochsLogged = (lab: Lab, id: number) => [...new Set(store.readMetrics(lab.db, id).map((p) => p.epoch))].sort((a, b) => a - b);
 
 describe('checkpoints belong to one database', () => {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ProgressEvent, Run } from '../../src-main/api/schemas';
 import { Lab } from '../../src-main/lab';
 import * as store from '../../src-main/store';
+import { nextEvent } from './helpers/events';
 import { toyCsv } from './helpers/toy';
 
 /** Runs trained by real trainer processes, through the same calls every door makes. */
@@ -23,16 +24,7 @@ async function labWithToy(rows = 400): Promise<{ lab: Lab; dir: string; taskSetI
   return { lab, dir, taskSetId: set.id };
 }
 
-/** Resolves with the first progress event that matches. */
-const event = (lab: Lab, match: (e: ProgressEvent) => boolean) =>
-  new Promise<ProgressEvent>((resolve) => {
-    const on = (e: ProgressEvent) => {
-      if (!match(e)) return;
-      lab.events.off('progress', on);
-      resolve(e);
-    };
-    lab.events.on('progress', on);
-  });
+const event = nextEvent;
 const epochs = (lab: Lab, id: number) => lab.call('runs/metrics', { id }).then((ps) => [...new Set(ps.map((p) => p.epoch))]);
 const noWall = (ps: { epoch: number; task: string; metric: string; value: number }[]) => ps.filter((p) => p.metric !== 'samples_per_s').map((p) => `${p.epoch}/${p.task}/${p.metric}=${p.value}`);
 
