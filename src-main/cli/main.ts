@@ -140,6 +140,14 @@ data
     if (o.json) return json(d);
     printDataset(d);
   });
+data
+  .command('delete <id>')
+  .description('delete a data set (by id or name) and its examples; refused while a task set uses it')
+  .action(async (ref: string) => {
+    const dsId = await datasetId(ref);
+    await open().call('datasets/delete', { id: dsId });
+    out(`data set ${ref} deleted`);
+  });
 
 /** A data set named by id or by name. */
 async function datasetId(ref: string): Promise<number> {

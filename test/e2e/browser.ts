@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -12,10 +13,14 @@ export function buildApp(outDir = join(root, 'out')): void {
   if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
 }
 
-/** Builds the renderer once per test file (the e2e tests run against the real bundle). */
+/**
+ * Builds the renderer once per test file (the e2e tests run against the real bundle),
+ * into a folder of its own: test files run in parallel and must not overwrite each other's.
+ */
 export function buildRenderer(): string {
-  buildApp();
-  return join(root, 'out/renderer');
+  const out = mkdtempSync(join(tmpdir(), 'attention-lab-build-'));
+  buildApp(out);
+  return join(out, 'renderer');
 }
 
 /**

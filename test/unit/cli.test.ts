@@ -86,8 +86,24 @@ describe('CLI', () => {
     expect((await cli(['--db', db, 'runs', 'resume', '1'])).stderr).toMatch(/run 1 is completed: only an interrupted, failed or cancelled run can resume/);
   }, 60_000);
 
+  it('deletes a data set by name, and refuses one a task set uses, keeping it', async () => {
+    const db = join(dir, 'delete.db');
+    const csv = join(dir, 'spare.csv'), setFile = join(dir, 'uses.json');
+    writeFileSync(csv, toyCsv(60));
+    expect((await cli(['--db', db, 'datasets', 'import', csv])).code).toBe(0);
+    expect((await cli(['--db', db, 'datasets', 'import', csv, '--name', 'kept'])).code).toBe(0);
+    writeFileSync(setFile, JSON.stringify({ name: 'uses kept', budget: 1e6, tasks: [{ name: 'k', dataset: 'kept' }] }));
+    expect((await cli(['--db', db, 'task-set', 'create', setFile])).code).toBe(0);
+    expect(await cli(['--db', db, 'datasets', 'delete', 'spare'])).toMatchObject({ code: 0, stdout: 'data set spare deleted\n' });
+    const refused = await cli(['--db', db, 'datasets', 'delete', 'kept']);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/used by 1 task/) });
+    const left = JSON.parse((await cli(['--db', db, 'datasets', 'list', '--json'])).stdout).datasets.map((d: { name: string }) => d.name);
+    expect(left).toEqual(['kept']);
+    expect((await cli(['--db', db, 'datasets', 'delete', 'spare'])).stderr).toMatch(/no data set named 'spare'/);
+  });
+
   it('has --help on every command', async () => {
-    for (const args of [[], ['db', 'info'], ['task-set', 'create'], ['task-set', 'list'], ['task-set', 'show'], ['task-set', 'profile'], ['run'], ['runs', 'list'], ['runs', 'show'], ['runs', 'cancel'], ['runs', 'resume'], ['export', 'run']]) {
+    for (const args of [[], ['db', 'info'], ['task-set', 'create'], ['task-set', 'list'], ['task-set', 'show'], ['task-set', 'profile'], ['run'], ['runs', 'list'], ['runs', 'show'], ['runs', 'cancel'], ['runs', 'resume'], ['export', 'run'], ['datasets', 'delete']]) {
       const r = await cli([...args, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^Usage: attention-lab/);

@@ -1,0 +1,132 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab } from '../../src-main/lab';
+import { serve, type Served } from '../../src-main/server';
+import { toyCsv } from '../unit/helpers/toy';
+import { buildRenderer, launch, screenshot, watchedPage } from './browser';
+
+/** The four defects a new user hit (issue 17, 1–4), each clicked through the real renderer. */
+describe('defects a new user hit', () => {
+  let lab: Lab;
+  let served: Served;
+  let browser: Browser;
+  const dir = mkdtempSync(join(tmpdir(), 'attention-lab-e2e-defects-'));
+
+  beforeAll(async () => {
+    const rendererDir = buildRenderer();
+    lab = new Lab(join(dir, 'lab.db'));
+    served = await serve({ lab, rendererDir });
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await served?.close();
+    lab?.close();
+  });
+
+  const view = (page: Page, name: string) => page.getByRole('navigation', { name: 'views' }).getByRole('button', { name }).click();
+  const solveButton = (page: Page) => page.getByRole('region', { name: 'Solve an allocation' }).getByRole('button', { name: 'Solve', exact: true });
+  async function openSolve(page: Page, setName: string) {
+    await page.goto(served.url);
+    await view(page, 'Task sets');
+    await page.getByRole('button', { name: `Solve ${setName}` }).click();
+    await page.getByRole('heading', { name: 'Solve an allocation' }).waitFor();
+  }
+
+  it('1. solves exactly the budget shown: 0 and -5 are refused with a reason, nothing is solved at the set\'s budget', async () => {
+    const set = await lab.call('taskSets/create', { name: 'budget zero', budget: 100, tasks: [{ name: 'a', attentionCost: 50 }, { name: 'b', attentionCost: 80 }] });
+    const { page, errors } = await watchedPage(browser);
+    await openSolve(page, 'budget zero');
+    const budget = page.getByLabel('Budget', { exact: true });
+    for (const typed of ['0', '-5']) {
+      await budget.fill(typed);
+      await budget.blur();
+      expect(await budget.inputValue()).toBe(typed); // what is shown is what is refused
+      await solveButton(page).click();
+      await expect.poll(() => page.getByRole('alert').textContent()).toMatch(new RegExp(`Budget A must be more than 0 \\(it is ${typed}\\)`));
+      expect(await page.getByRole('region', { name: 'solution' }).count()).toBe(0);
+    }
+    await budget.fill('');
+    await solveButton(page).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Enter a budget A/);
+    expect(await lab.call('solve/list', { taskSetId: set.id })).toEqual([]);
+    // a positive budget is solved as typed, not replaced by the set's
+    await budget.fill('40');
+    await solveButton(page).click();
+    await page.getByRole('region', { name: 'solution' }).waitFor();
+    expect((await lab.call('solve/list', { taskSetId: set.id })).map((s) => s.params.budget)).toEqual([40]);
+    expect(errors.join('\n')).toBe('');
+  });
+
+  it('2. the advised least budget of an infeasible set is feasible when followed', async () => {
+    // a floor of 0.5 on a = 762,458.4: the least budget is 381,229.2, which rounds *down* to 381,200 at 4 digits
+    await lab.call('taskSets/create', { name: 'floors', budget: 1000, tasks: [{ name: 'big', attentionCost: 762_458.4, floor: 0.5 }, { name: 'small', attentionCost: 10 }] });
+    const { page, errors } = await watchedPage(browser);
+    await openSolve(page, 'floors');
+    await solveButton(page).click();
+    const advised = page.getByTestId('advised-budget');
+    await advised.waitFor();
+    const typed = (await advised.textContent())!.replace(/,/g, '');
+    expect(Number(typed)).toBeGreaterThanOrEqual(381_229.2);
+    await screenshot(page, 'solve-infeasible');
+    await page.getByLabel('Budget', { exact: true }).fill(typed); // the user types the advice
+    await solveButton(page).click();
+    await expect.poll(() => page.getByRole('region', { name: 'solution' }).getByText('optimal').count()).toBeGreaterThan(0);
+    expect(await page.getByText('Infeasible', { exact: true }).count()).toBe(0);
+    expect(errors.join('\n')).toBe('');
+  });
+
+  it('3. import takes the name of the file picked last, and a data set can be deleted in the app', async () => {
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(served.url);
+    await view(page, 'Data');
+    writeFileSync(join(dir, 'broken.csv'), 'text,label\nonly one label,a\nsame label,a\n');
+    writeFileSync(join(dir, 'good.csv'), toyCsv(120));
+    await page.getByLabel('File to import').setInputFiles(join(dir, 'broken.csv'));
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/label/);
+    await page.getByLabel('File to import').setInputFiles(join(dir, 'good.csv'));
+    expect(await page.getByLabel('Data set name').inputValue()).toBe('good');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('region', { name: 'data set good' }).waitFor();
+    expect((await lab.call('datasets/list', {})).map((d) => d.name)).toEqual(['good']);
+    // a name the user typed is kept when another file is picked
+    await page.getByLabel('Data set name').fill('my name');
+    await page.getByLabel('File to import').setInputFiles(join(dir, 'broken.csv'));
+    expect(await page.getByLabel('Data set name').inputValue()).toBe('my name');
+
+    await page.getByRole('button', { name: 'Delete good' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(async () => (await lab.call('datasets/list', {})).length).toBe(0);
+    await expect.poll(() => page.getByRole('button', { name: 'Delete good' }).count()).toBe(0);
+    expect(errors.filter((e) => !/status of 400/.test(e)).join('\n')).toBe('');
+  });
+
+  it('4. unsaved task-set edits survive a switch of views, marked unsaved, and are not dropped without asking', async () => {
+    await lab.call('taskSets/create', { name: 'drafted', budget: 10, tasks: [{ name: 'a', attentionCost: 5 }] });
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(served.url);
+    await view(page, 'Task sets');
+    await page.getByRole('button', { name: 'Edit drafted' }).click();
+    await page.getByLabel('task 1 name').fill('renamed task');
+    await page.getByLabel('Budget A').fill('25');
+    await view(page, 'Data');
+    await view(page, 'Task sets');
+    expect(await page.getByLabel('task 1 name').inputValue()).toBe('renamed task');
+    expect(await page.getByLabel('Budget A').inputValue()).toBe('25');
+    await page.getByRole('status').filter({ hasText: 'Unsaved changes' }).waitFor();
+    await screenshot(page, 'task-set-unsaved');
+    // opening another set asks first; "Keep editing" keeps the draft
+    await page.getByRole('button', { name: 'New task set' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Keep editing' }).click();
+    expect(await page.getByLabel('task 1 name').inputValue()).toBe('renamed task');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Unsaved changes' }).count()).toBe(0);
+    const stored = (await lab.call('taskSets/list', {})).find((s) => s.name === 'drafted')!;
+    expect((await lab.call('taskSets/get', { id: stored.id })).tasks.map((t) => t.name)).toEqual(['renamed task']);
+    expect(errors.join('\n')).toBe('');
+  });
+});
