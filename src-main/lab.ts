@@ -13,6 +13,9 @@ import { POLICIES, problemFromTaskSet, solveAllocation, sweep, type Problem } fr
 import * as store from './store';
 import { exportMlflow } from './tracking/export';
 import { importMlflow } from './tracking/import';
+import { curvesForSolve, fitFromRuns, manualFit } from './study/curves';
+import { studyFiles } from './study/export';
+import { Studies } from './study/runner';
 
 /**
  * The core behind every door: owns the database and implements the API contract.
@@ -24,6 +27,8 @@ export class Lab {
   readonly events = new EventEmitter();
   /** training runs: a queue of trainer processes */
   readonly runs: RunQueue;
+  /** studies driven by this lab */
+  readonly studies: Studies;
   /** runs a stopped lab left queued or training, marked interrupted when this one opened the database */
   readonly interruptedAtStart: number;
   /**
@@ -42,7 +47,9 @@ export class Lab {
       if (!this.tracking) throw new LabError('unsupported', 'this door serves no tracking API: start the lab with `attention-lab serve` or open the desktop app');
       return this.tracking;
     };
-    this.handlers = makeHandlers(this.db, this.runs, tracking, (kind) => {
+    store.markStudiesInterrupted(this.db);
+    this.studies = new Studies(this);
+    this.handlers = makeHandlers(this, tracking, (kind) => {
       const job = `${kind}-${++this.jobs}`;
       return (phase, done, total, message) => this.events.emit('progress', { job, kind, phase, done, total, message } satisfies ProgressEvent);
     });
@@ -65,6 +72,7 @@ export class Lab {
   }
 
   close(): void {
+    this.studies.close();
     this.runs.close();
     this.db.close();
   }
@@ -79,13 +87,18 @@ const dataProgress = (report: Reporter): datasets.Progress => (p) =>
 export type TrackingStatus = CallOutput<'tracking/status'>;
 export interface TrackingDoor { status(): TrackingStatus; start(port?: number): Promise<TrackingStatus>; stop(): Promise<TrackingStatus> }
 
-function makeHandlers(db: store.Db, runs: RunQueue, tracking: () => TrackingDoor, job: (kind: ProgressEvent['kind']) => Reporter): Handlers {
+function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: ProgressEvent['kind']) => Reporter): Handlers {
+  const { db, runs, studies } = lab;
   /** Solves a task set and stores the solve. */
-  const solve = async (taskSetId: number, params: SolveParamsParsed): Promise<Solve> => {
+  const solve = async (taskSetId: number, given: SolveParamsParsed): Promise<Solve> => {
+    const params = withCurves(taskSetId, given);
     const problem = problemFromTaskSet(store.getTaskSet(db, taskSetId), params);
     const a = await solveAllocation(problem, params);
     return toSolve(store.saveSolve(db, fromAllocation(taskSetId, problem, params, a)));
   };
+  /** A stored fit named by the params, read into the curves the solver takes. */
+  const withCurves = (taskSetId: number, params: SolveParamsParsed): SolveParamsParsed =>
+    params.curveFitId === undefined ? params : { ...params, curves: curvesForSolve(db, taskSetId, params) };
   /** Built-ins named by a task are loaded on first use, before the set is stored. */
   const loadNamedBuiltins = (input: { tasks: { dataset: string | null }[] }) => {
     for (const t of input.tasks) if (t.dataset && datasets.BUILTINS[t.dataset] && !store.findDatasetByName(db, t.dataset)) datasets.ensureBuiltin(db, t.dataset, dataProgress(job('builtin')));
@@ -119,7 +132,25 @@ function makeHandlers(db: store.Db, runs: RunQueue, tracking: () => TrackingDoor
     'solve/run': ({ taskSetId, ...params }) => solve(taskSetId, params),
     'solve/get': ({ id }) => toSolve(store.getSolve(db, id)),
     'solve/list': ({ taskSetId }) => (store.getTaskSet(db, taskSetId), store.listSolves(db, taskSetId).map(toSolve)),
-    'solve/sweep': async ({ taskSetId, points, ...params }) => sweep(problemFromTaskSet(store.getTaskSet(db, taskSetId), params), params, points),
+    'solve/sweep': async ({ taskSetId, points, ...given }) => {
+      const params = withCurves(taskSetId, given);
+      return sweep(problemFromTaskSet(store.getTaskSet(db, taskSetId), params), params, points);
+    },
+    'curves/fit': ({ runIds, name }) => store.saveCurveFit(db, fitFromRuns(db, runIds, name)),
+    'curves/save': ({ taskSetId, name, curves }) => store.saveCurveFit(db, manualFit(db, taskSetId, curves, name)),
+    'curves/list': ({ taskSetId }) => (store.getTaskSet(db, taskSetId), store.listCurveFits(db, taskSetId)),
+    'curves/get': ({ id }) => store.getCurveFit(db, id),
+    'curves/delete': ({ id }) => (store.deleteCurveFit(db, id), { ok: true as const }),
+    'studies/start': (input) => studies.start(input),
+    'studies/list': () => store.listStudies(db),
+    'studies/get': ({ id }) => store.getStudy(db, id),
+    'studies/cancel': ({ id }) => studies.cancel(id),
+    'studies/delete': ({ id }) => {
+      if (store.getStudy(db, id).status === 'running') throw new LabError('conflict', `study ${id} is running: cancel it first`);
+      store.deleteStudy(db, id);
+      return { ok: true as const };
+    },
+    'studies/export': async ({ id }) => studyFiles(lab, store.getStudy(db, id)),
     'runs/start': async ({ taskSetId, solveId, epochs, seeds, model, dim, hidden, lr, vocabSize, initFrom, name, tags, ...params }) => {
       runs.requireDiskDb();
       const set = store.getTaskSet(db, taskSetId);
@@ -129,7 +160,7 @@ function makeHandlers(db: store.Db, runs: RunQueue, tracking: () => TrackingDoor
       if (solveId !== undefined) {
         s = toSolve(store.getSolve(db, solveId));
         if (s.taskSetId !== taskSetId) throw new LabError('invalid_input', `solveId: solve ${solveId} belongs to task set ${s.taskSetId}, not ${taskSetId}`);
-      } else s = await solve(taskSetId, params);
+      } else s = await solve(taskSetId, params.curveFitId === undefined ? params : { ...params, epochs }); // a stored fit is read per epoch of this run
       const created = createRuns(db, set, s, { model, dim, hidden, lr, batchSize: params.batchSize, epochs, vocabSize, seeds, initFrom, name, tags });
       for (const r of created) runs.enqueue(r.id);
       return created.map((r) => store.getRun(db, r.id));

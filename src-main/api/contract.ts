@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { BuiltinInfo, CompareInput, Comparison, MetricPoint, ModelKind, ProgressEvent, RunStartInput, Dataset, DatasetSummary, ImportInput, Split, DbInfo, ExportedFile, ExportFormat, Id, PolicyName, Run, RunStatus, Solve, SolveParams, Sweep, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
+import { Study, StudyFile, StudyStartInput } from './study';
+import { BuiltinInfo, CurveFit, LearningCurve, CompareInput, Comparison, MetricPoint, ModelKind, ProgressEvent, RunStartInput, Dataset, DatasetSummary, ImportInput, Split, DbInfo, ExportedFile, ExportFormat, Id, PolicyName, Run, RunStatus, Solve, SolveParams, Sweep, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
 
 /**
  * THE contract: every call any door (Electron IPC, serve mode, CLI, tests) can make,
@@ -48,6 +49,17 @@ export const api = {
   'solve/get': call(byId, Solve, 'one stored solve'),
   'solve/list': call(z.object({ taskSetId: Id }).strict(), z.array(Solve), "a task set's solves, oldest first"),
   'solve/sweep': call(SolveParams.extend({ taskSetId: Id, points: z.number().int().min(2).max(500).default(20) }), Sweep, 'value against attention over a range of budgets (not stored)'),
+  'curves/fit': call(z.object({ runIds: z.array(Id).min(1, 'pick at least one completed run').max(100), name: z.string().trim().max(200).optional() }).strict(), CurveFit, "fit acc(n) = α − β n^(−γ) per task to completed runs of one task set (validation accuracy against examples seen), and store the fit"),
+  'curves/save': call(z.object({ taskSetId: Id, name: z.string().trim().max(200).optional(), curves: z.record(z.string(), LearningCurve) }).strict(), CurveFit, 'store learning curves typed by hand, one per task'),
+  'curves/list': call(z.object({ taskSetId: Id }).strict(), z.array(CurveFit), "a task set's stored learning-curve fits, newest first"),
+  'curves/get': call(byId, CurveFit, 'one stored learning-curve fit'),
+  'curves/delete': call(byId, z.object({ ok: z.literal(true) }), 'delete a stored learning-curve fit'),
+  'studies/start': call(StudyStartInput, Study, 'start a study: a uniform pilot, learning curves fitted to it, every policy over every seed, then the report; progress streams as study events'),
+  'studies/list': call(none, z.array(Study), 'stored studies, newest first'),
+  'studies/get': call(byId, Study, 'one study with its report when completed'),
+  'studies/cancel': call(byId, Study, "stop a running study and its queued and training runs; what they logged stays"),
+  'studies/delete': call(byId, z.object({ ok: z.literal(true) }), 'delete a stopped study (its runs and fit stay)'),
+  'studies/export': call(byId, z.array(StudyFile), "a completed study's report as the command line writes it: report.md and PNG charts (base64)"),
   'runs/start': call(RunStartInput, z.array(Run), 'queue one training run per seed (the allocation solved now, or a stored solve)'),
   'runs/cancel': call(byId, Run, 'stop a queued or training run; what it logged stays'),
   'runs/resume': call(byId, Run, 'queue an interrupted, failed or cancelled run again, from its latest checkpoint'),

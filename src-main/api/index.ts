@@ -2,3 +2,4 @@ export * from './contract';
 export * from './errors';
 export * from './schemas';
 export * from './envelope';
+export * from './study';

@@ -167,6 +167,10 @@ export const SolveParams = z
     timeLimit: positive('timeLimit').default(10),
     /** the curve policy's learning curves, by task name */
     curves: z.record(z.string(), LearningCurve).optional(),
+    /** … or a stored fit (curves/fit, curves/save), read for a run of `epochs` epochs */
+    curveFitId: Id.optional(),
+    /** the curve policy with a stored fit: epochs the allocation is for (a fit counts examples seen in all) */
+    epochs: z.number().int().min(1, 'epochs must be at least 1').max(1000).optional(),
   })
   .strict();
 export type SolveParams = z.input<typeof SolveParams>;
@@ -196,6 +200,22 @@ export type Allocation = z.infer<typeof Allocation>;
 /** A stored solve; `engine` is null for solves stored before the lab recorded it. */
 export const Solve = Allocation.extend({ id: Id, taskSetId: Id, params: z.record(z.string(), z.unknown()), createdAt: z.string(), engine: z.string().nullable() });
 export type Solve = z.infer<typeof Solve>;
+
+/** One task's learning curve in a stored fit: the curve, how well it fits, the points it was fitted to. */
+export const TaskFit = z.object({
+  task: z.string(),
+  curve: LearningCurve,
+  /** root-mean-square error over the points; null when typed by hand */
+  rmse: z.number().nullable(),
+  /** (examples seen, validation accuracy) pairs, pooled over the fitted runs */
+  points: z.array(z.object({ n: z.number(), acc: z.number(), runId: Id })),
+  /** why a flat curve was used instead of a fitted one (too few points, no rise) */
+  fallback: z.string().nullable(),
+});
+export const CurveFit = z.object({
+  id: Id, taskSetId: Id, name: z.string(), source: z.enum(['runs', 'manual']), runIds: z.array(Id), tasks: z.array(TaskFit), createdAt: z.string(),
+});
+export type CurveFit = z.infer<typeof CurveFit>;
 
 export const SweepPoint = z.object({ budget: z.number(), status: z.string(), value: z.number(), attention: z.number(), dual: z.number().nullable(), pi: z.array(z.number()) });
 export const Sweep = z.object({ policy: PolicyName, tasks: z.array(z.string()), points: z.array(SweepPoint), totalAttention: z.number(), leastBudget: z.number() });
@@ -268,13 +288,15 @@ export type ImportInput = z.input<typeof ImportInput>;
 /** Progress of long work (imports, loading built-ins, profiling, training), pushed to whoever listens. */
 export const ProgressEvent = z.object({
   job: z.string(),
-  kind: z.enum(['import', 'builtin', 'profile', 'run']),
+  kind: z.enum(['import', 'builtin', 'profile', 'run', 'study']),
   phase: z.string(),
   done: z.number(),
   total: z.number().nullable(),
   message: z.string(),
   /** runs only */
   runId: Id.optional(),
+  /** studies only */
+  studyId: Id.optional(),
   epoch: z.number().int().optional(),
   epochs: z.number().int().optional(),
   etaS: z.number().nullable().optional(),

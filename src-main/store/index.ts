@@ -7,5 +7,7 @@ export * from './metrics';
 export * from './checkpoints';
 export * from './datasets';
 export * from './solves';
+export * from './curveFits';
+export * from './studies';
 export * from './info';
 export * from './tracked';

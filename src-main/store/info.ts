@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import type { DbInfo } from '../api/schemas';
 import { type Db, schemaVersion } from './db';
 
-const TABLES = ['datasets', 'examples', 'task_sets', 'tasks', 'solves', 'runs', 'metric_points', 'metric_series', 'checkpoints'] as const;
+const TABLES = ['datasets', 'examples', 'task_sets', 'tasks', 'solves', 'runs', 'metric_points', 'metric_series', 'checkpoints', 'curve_fits', 'studies'] as const;
 
 export function dbInfo(db: Db): DbInfo {
   const counts: Record<string, number> = {};

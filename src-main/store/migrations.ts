@@ -161,6 +161,36 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (run_id, key)
   ) WITHOUT ROWID;
   `,
+  /* 4: learning-curve fits (from runs, or typed by hand) and studies, so the app can list and reopen them */ `
+  CREATE TABLE curve_fits (
+    id           INTEGER PRIMARY KEY,
+    task_set_id  INTEGER NOT NULL REFERENCES task_sets(id) ON DELETE CASCADE,
+    name         TEXT NOT NULL DEFAULT '',
+    source       TEXT NOT NULL CONSTRAINT curve_fit_source_known CHECK (source IN ('runs', 'manual')),
+    run_ids      TEXT NOT NULL DEFAULT '[]',   -- JSON: the runs whose points were fitted
+    tasks        TEXT NOT NULL,                -- JSON: per task { task, curve, rmse, points, fallback }
+    created_at   TEXT NOT NULL
+  );
+  CREATE INDEX curve_fits_by_set ON curve_fits(task_set_id);
+
+  CREATE TABLE studies (
+    id           INTEGER PRIMARY KEY,
+    task_set_id  INTEGER REFERENCES task_sets(id) ON DELETE SET NULL,
+    name         TEXT NOT NULL,
+    options      TEXT NOT NULL,                -- JSON: budget, policies, seeds, epochs, pilot share, model
+    status       TEXT NOT NULL CONSTRAINT study_status_known
+                   CHECK (status IN ('running', 'completed', 'failed', 'cancelled', 'interrupted')),
+    phase        TEXT NOT NULL DEFAULT '',
+    owner_pid    INTEGER,                      -- the process driving it; another door leaves it alone while that lives
+    pilot_run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    curve_fit_id INTEGER REFERENCES curve_fits(id) ON DELETE SET NULL,
+    run_ids      TEXT NOT NULL DEFAULT '{}',   -- JSON: policy → run ids
+    report       TEXT,                         -- JSON: the report's numbers and its Markdown
+    error        TEXT,
+    created_at   TEXT NOT NULL,
+    finished_at  TEXT
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

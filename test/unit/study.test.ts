@@ -50,7 +50,7 @@ describe('the study', () => {
     const runs = await lab.call('runs/list', {});
     expect(runs).toHaveLength(1 + 3 * 2);
     expect(new Set(runs.map((x) => x.tags.find((t) => t.startsWith('study:'))))).toEqual(new Set([expect.stringMatching(/^study:built-in mix:/)]));
-    await expect(runStudy(lab, { taskSetId: set.id, policies: [], seeds: [1], epochs: 1, pilotEpochs: 2, pilotFraction: 0.25, report })).rejects.toThrow(/at least one policy/);
-    await expect(runStudy(lab, { taskSetId: 99, policies: ['uniform'], seeds: [1], epochs: 1, pilotEpochs: 2, pilotFraction: 0.25, report })).rejects.toThrow(/task set 99 does not exist/);
+    await expect(runStudy(lab, { taskSetId: set.id, policies: [], seeds: [1], epochs: 1, pilotEpochs: 3, pilotFraction: 0.25, report })).rejects.toThrow(/at least one policy/);
+    await expect(runStudy(lab, { taskSetId: 99, policies: ['uniform'], seeds: [1], epochs: 1, pilotEpochs: 3, pilotFraction: 0.25, report })).rejects.toThrow(/task set 99 does not exist/);
   }, 300_000);
 });
