@@ -23,6 +23,7 @@ export default defineConfig({
     root: resolve('src-renderer'),
     resolve: { alias },
     plugins: [vue()],
-    build: { rollupOptions: { input: resolve('src-renderer/index.html') } },
+    // minified, content-hashed chunks (one per view, the libraries apart): serve mode caches them for a year
+    build: { minify: true, rollupOptions: { input: resolve('src-renderer/index.html') } },
   },
 });

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureRenderer } from './renderer';
 import { serve } from '../server';
 import { LabError } from '../api/errors';
 import type { Dataset, ProgressEvent, TaskSet } from '../api/schemas';
@@ -136,6 +137,7 @@ data
         path: resolve(file), name: o.name, text: o.text, label: o.label, split: o.split, format: o.format, seed: o.seed, maxLabels: o.maxLabels,
         ...(o.tokenizer || o.maxLength ? { tokenizer: { ...(o.tokenizer ? { kind: o.tokenizer } : {}), ...(o.maxLength ? { maxLength: o.maxLength } : {}) } } : {}),
       })
+      .catch((e) => { throw e instanceof LabError && e.code === 'conflict' && /already exists/.test(e.message) ? new LabError('conflict', `${e.message} with --name`) : e; })
       .finally(done);
     if (o.json) return json(d);
     printDataset(d);
@@ -522,11 +524,13 @@ program
   .command('serve')
   .description('serve the app to a browser on 127.0.0.1 (the URL carries a per-start token)')
   .option('--port <port>', 'port (default: a free one)', (v) => id(v))
-  .option('--renderer <dir>', 'built renderer folder', fileURLToPath(new URL('../../out/renderer', import.meta.url)))
+  .option('--renderer <dir>', 'built renderer folder (default: the build in this install; made on first serve)')
   .action(async (o) => {
+    const rendererDir = resolve(o.renderer ?? fileURLToPath(new URL('../../out/renderer', import.meta.url)));
+    ensureRenderer(rendererDir, o.renderer === undefined, (line) => process.stderr.write(`${line}\n`));
     const l = open();
     if (l.interruptedAtStart) process.stderr.write(`${l.interruptedAtStart} run(s) left training by a stopped lab marked interrupted (resumable)\n`);
-    const served = await serve({ lab: l, rendererDir: resolve(o.renderer), port: o.port }).catch((e) => {
+    const served = await serve({ lab: l, rendererDir, port: o.port }).catch((e) => {
       throw e instanceof LabError && e.code === 'conflict' ? new LabError('conflict', `${e.message}: choose another with --port, or leave it out for a free one`) : e;
     });
     out(`Attention Lab is serving on ${served.url}\nopen that URL in a browser; Ctrl+C stops it`);

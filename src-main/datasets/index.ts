@@ -86,7 +86,7 @@ export interface ImportOptions extends Omit<ReadOptions, 'onProgress'> {
 export async function importDataset(db: store.Db, path: string, o: ImportOptions = {}, progress?: Progress): Promise<Dataset> {
   const name = (o.name ?? basename(path, extname(path))).trim();
   if (!name) throw new LabError('invalid_input', 'name: the data set needs a name');
-  if (store.findDatasetByName(db, name)) throw new LabError('conflict', `name: a data set named '${name}' already exists; choose another with --name`);
+  if (store.findDatasetByName(db, name)) throw new LabError('conflict', `name: a data set named '${name}' already exists; choose another name`);
   const r = await readRows(path, { ...o, onProgress: (p) => progress?.({ phase: 'reading', ...p }) });
   progress?.({ phase: 'splitting', rows: r.texts.length });
   const seed = o.seed ?? 1, fractions = o.fractions ?? DEFAULT_FRACTIONS;

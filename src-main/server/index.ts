@@ -1,4 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -97,7 +98,9 @@ export async function serve(o: ServeOptions): Promise<Served> {
     if (!full.startsWith(o.rendererDir + sep) && full !== o.rendererDir) return send(res, 403, 'text/plain', 'forbidden');
     try {
       const data = await readFile(full);
-      send(res, 200, TYPES[extname(full)] ?? 'application/octet-stream', data);
+      // hashed build files never change under their name: a year's cache; the page itself is revalidated
+      const cache = /^assets\/.+-[\w-]{8,}\.\w+$/.test(rel.replace(/\\/g, '/')) ? 'public, max-age=31536000, immutable' : 'no-cache';
+      sendStatic(res, TYPES[extname(full)] ?? 'application/octet-stream', data, cache, String(res.req.headers['accept-encoding'] ?? ''));
     } catch {
       // Unknown paths get the app (client-side routes); a missing build says how to make it.
       try {
@@ -131,6 +134,22 @@ export async function serve(o: ServeOptions): Promise<Served> {
 
 /** The two lines a script's shell needs to log to the lab. */
 export const exportsFor = (port: number, token: string): string => `export MLFLOW_TRACKING_URI=http://127.0.0.1:${port}\nexport MLFLOW_TRACKING_TOKEN=${token}`;
+/** Compressed bodies of static files, made once per file and encoding (the build does not change while serving). */
+const packed = new Map<string, Buffer>();
+const COMPRESSIBLE = /^(text\/|application\/(json|javascript))|image\/svg/;
+function sendStatic(res: ServerResponse, type: string, data: Buffer, cache: string, accept: string) {
+  const enc = !COMPRESSIBLE.test(type) || data.length < 1024 ? null : /\bbr\b/.test(accept) ? 'br' : /\bgzip\b/.test(accept) ? 'gzip' : null;
+  const headers: Record<string, string> = { 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': cache, vary: 'accept-encoding' };
+  let body = data;
+  if (enc) {
+    const key = `${enc}:${createHash('sha1').update(data).digest('hex')}`;
+    body = packed.get(key) ?? (enc === 'br' ? brotliCompressSync(data, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9 } }) : gzipSync(data, { level: 9 }));
+    packed.set(key, body);
+    headers['content-encoding'] = enc;
+  }
+  res.writeHead(200, headers);
+  res.end(body);
+}
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer) {
   res.writeHead(status, { 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });

@@ -1,13 +1,14 @@
 /** `npm run bench -- [name…]`: runs the named benchmarks (all when none is named). */
 import { benchCompare } from './compare';
 import { benchImport } from './import';
+import { benchRenderer } from './renderer';
 import { benchServe } from './serve';
 import { benchSolver } from './solver';
 import { benchStore } from './store';
 import { benchTrain } from './train';
 import { benchTracking } from './tracking';
 
-const benches: Record<string, () => void | Promise<void>> = { store: benchStore, solver: benchSolver, import: benchImport, train: benchTrain, serve: benchServe, compare: benchCompare, tracking: benchTracking };
+const benches: Record<string, () => void | Promise<void>> = { store: benchStore, solver: benchSolver, import: benchImport, train: benchTrain, serve: benchServe, compare: benchCompare, tracking: benchTracking, renderer: benchRenderer };
 
 const names = process.argv.slice(2).filter((a) => a !== '--');
 for (const n of names) if (!benches[n]) throw new Error(`unknown benchmark '${n}'; known: ${Object.keys(benches).join(', ')}`);
