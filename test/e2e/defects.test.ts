@@ -36,6 +36,66 @@ describe('defects a new user hit', () => {
     await page.getByRole('heading', { name: 'Solve an allocation' }).waitFor();
   }
 
+  it('12. a new user lands on a page that leads through the workflow; without the token, only the error', async () => {
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(served.url);
+    const start = page.getByRole('note', { name: 'getting started' });
+    await start.waitFor();
+    expect(await start.textContent()).toMatch(/Data.*example.*Solve.*Runs.*Compare.*Study/s);
+    await screenshot(page, 'first-screen');
+    await start.getByRole('link', { name: 'Data' }).click();
+    await page.getByRole('heading', { name: 'Built-in data sets' }).waitFor();
+    expect(errors.join('\n')).toBe('');
+
+    // the page opened without its token: the clear error, and no empty lab beneath it
+    const anon = await browser.newPage();
+    await anon.goto(`http://127.0.0.1:${served.port}/`);
+    await anon.getByRole('alert').filter({ hasText: 'open the URL printed at start-up' }).waitFor();
+    expect(await anon.getByText('No task sets yet').count()).toBe(0);
+    expect(await anon.getByRole('button', { name: 'New task set' }).count()).toBe(0);
+    await screenshot(anon, 'no-token');
+    await anon.close();
+  });
+
+  it('5–6. the editor says what is missing in its own words; focus is visible; toasts leave the navigation free; 1024×700 shows whole values', async () => {
+    const { page, errors } = await watchedPage(browser);
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await page.goto(served.url);
+    await view(page, 'Task sets');
+    await page.getByRole('button', { name: 'New task set' }).click();
+    expect(await page.getByLabel('Budget A').getAttribute('placeholder')).not.toMatch(/Please/);
+    await page.getByLabel('Task set name').fill('words');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Enter Budget A/);
+    expect(await page.getByRole('alert').textContent()).not.toMatch(/finite number/);
+    await page.getByLabel('Budget A').fill('100');
+    await page.getByLabel('task 1 attention cost').fill('714361');
+    await page.getByLabel('task 1 floor').fill('0.9');
+    await page.getByLabel('task 1 cap').fill('0.5');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/task 1 (floor|cap)/);
+    expect(await page.getByRole('alert').textContent()).not.toMatch(/set\.tasks|\[0\]/);
+    // at 1024×700 a typed value is shown whole
+    for (const label of ['task 1 attention cost', 'task 1 name']) {
+      const fits = await page.getByLabel(label).evaluate((el: HTMLInputElement) => el.scrollWidth <= el.clientWidth);
+      expect(fits, label).toBe(true);
+    }
+    await page.getByLabel('task 1 cap').fill('1');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    // the toast does not cover the navigation
+    const toast = page.locator('.n-message').first();
+    await toast.waitFor();
+    const [nav, box] = [await page.getByRole('navigation', { name: 'views' }).boundingBox(), await toast.boundingBox()];
+    expect(box!.y).toBeGreaterThan(nav!.y + nav!.height);
+    await screenshot(page, 'task-set-1024');
+    // keyboard focus: an outline on the focused button
+    await page.getByRole('navigation', { name: 'views' }).getByRole('button', { name: 'Data' }).focus();
+    await page.keyboard.press('Tab');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline).not.toBe('none');
+    expect(errors.filter((e) => !/status of 400/.test(e)).join('\n')).toBe(''); // the refused save's 400 is the browser's own log
+  });
+
   it('1. solves exactly the budget shown: 0 and -5 are refused with a reason, nothing is solved at the set\'s budget', async () => {
     const set = await lab.call('taskSets/create', { name: 'budget zero', budget: 100, tasks: [{ name: 'a', attentionCost: 50 }, { name: 'b', attentionCost: 80 }] });
     const { page, errors } = await watchedPage(browser);
