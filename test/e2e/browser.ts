@@ -3,6 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { Lab } from '../../src-main/lab';
+import { serve, type Served } from '../../src-main/server';
 
 export const root = join(import.meta.dirname, '../..');
 export const shots = join(root, 'test-results/screenshots');
@@ -81,4 +84,34 @@ export async function watchedPage(browser: Browser, opts: { colorScheme?: 'light
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(shots, { recursive: true });
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+/**
+ * The setup every e2e file shares: the renderer built, a lab in a folder of its own
+ * served on 127.0.0.1, and Chromium launched; all closed after the file. Read the
+ * fields inside tests (they are set in beforeAll).
+ */
+export function servedLab(prefix: string): { lab: Lab; served: Served; browser: Browser; dir: string } {
+  const ctx = { dir: mkdtempSync(join(tmpdir(), prefix)) } as { lab: Lab; served: Served; browser: Browser; dir: string };
+  beforeAll(async () => {
+    const rendererDir = buildRenderer();
+    ctx.lab = new Lab(join(ctx.dir, 'lab.db'));
+    ctx.served = await serve({ lab: ctx.lab, rendererDir });
+    ctx.browser = await launch();
+  });
+  afterAll(async () => {
+    await ctx.browser?.close();
+    await ctx.served?.close();
+    ctx.lab?.close();
+  });
+  return ctx;
+}
+
+/** Clicks a view's button in the navigation. */
+export const view = (page: Page, name: string) => page.getByRole('navigation', { name: 'views' }).getByRole('button', { name }).click();
+
+/** Picks an option of a Naive UI select by its visible text. */
+export async function choose(page: Page, select: string, option: string): Promise<void> {
+  await page.getByLabel(select, { exact: true }).click();
+  await page.locator('.n-base-select-option:visible', { hasText: new RegExp(`^${option}$`) }).first().click();
 }

@@ -1,44 +1,25 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src-main/lab';
-import { serve, type Served } from '../../src-main/server';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { toyCsv } from '../unit/helpers/toy';
-import { buildRenderer, launch, screenshot, watchedPage } from './browser';
+import { screenshot, servedLab, view, watchedPage } from './browser';
 
-/** The four defects a new user hit (issue 17, 1–4), each clicked through the real renderer. */
+/** Defects a new user hit (issue 17: 1–6 and 12), each clicked through the real renderer. */
 describe('defects a new user hit', () => {
-  let lab: Lab;
-  let served: Served;
-  let browser: Browser;
-  const dir = mkdtempSync(join(tmpdir(), 'attention-lab-e2e-defects-'));
+  const t = servedLab('attention-lab-e2e-defects-');
 
-  beforeAll(async () => {
-    const rendererDir = buildRenderer();
-    lab = new Lab(join(dir, 'lab.db'));
-    served = await serve({ lab, rendererDir });
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await served?.close();
-    lab?.close();
-  });
-
-  const view = (page: Page, name: string) => page.getByRole('navigation', { name: 'views' }).getByRole('button', { name }).click();
   const solveButton = (page: Page) => page.getByRole('region', { name: 'Solve an allocation' }).getByRole('button', { name: 'Solve', exact: true });
   async function openSolve(page: Page, setName: string) {
-    await page.goto(served.url);
+    await page.goto(t.served.url);
     await view(page, 'Task sets');
     await page.getByRole('button', { name: `Solve ${setName}` }).click();
     await page.getByRole('heading', { name: 'Solve an allocation' }).waitFor();
   }
 
   it('12. a new user lands on a page that leads through the workflow; without the token, only the error', async () => {
-    const { page, errors } = await watchedPage(browser);
-    await page.goto(served.url);
+    const { page, errors } = await watchedPage(t.browser);
+    await page.goto(t.served.url);
     const start = page.getByRole('note', { name: 'getting started' });
     await start.waitFor();
     expect(await start.textContent()).toMatch(/Data.*example.*Solve.*Runs.*Compare.*Study/s);
@@ -48,8 +29,8 @@ describe('defects a new user hit', () => {
     expect(errors.join('\n')).toBe('');
 
     // the page opened without its token: the clear error, and no empty lab beneath it
-    const anon = await browser.newPage();
-    await anon.goto(`http://127.0.0.1:${served.port}/`);
+    const anon = await t.browser.newPage();
+    await anon.goto(`http://127.0.0.1:${t.served.port}/`);
     await anon.getByRole('alert').filter({ hasText: 'open the URL printed at start-up' }).waitFor();
     expect(await anon.getByText('No task sets yet').count()).toBe(0);
     expect(await anon.getByRole('button', { name: 'New task set' }).count()).toBe(0);
@@ -58,9 +39,9 @@ describe('defects a new user hit', () => {
   });
 
   it('5–6. the editor says what is missing in its own words; focus is visible; toasts leave the navigation free; 1024×700 shows whole values', async () => {
-    const { page, errors } = await watchedPage(browser);
+    const { page, errors } = await watchedPage(t.browser);
     await page.setViewportSize({ width: 1024, height: 700 });
-    await page.goto(served.url);
+    await page.goto(t.served.url);
     await view(page, 'Task sets');
     await page.getByRole('button', { name: 'New task set' }).click();
     expect(await page.getByLabel('Budget A').getAttribute('placeholder')).not.toMatch(/Please/);
@@ -97,8 +78,8 @@ describe('defects a new user hit', () => {
   });
 
   it('1. solves exactly the budget shown: 0 and -5 are refused with a reason, nothing is solved at the set\'s budget', async () => {
-    const set = await lab.call('taskSets/create', { name: 'budget zero', budget: 100, tasks: [{ name: 'a', attentionCost: 50 }, { name: 'b', attentionCost: 80 }] });
-    const { page, errors } = await watchedPage(browser);
+    const set = await t.lab.call('taskSets/create', { name: 'budget zero', budget: 100, tasks: [{ name: 'a', attentionCost: 50 }, { name: 'b', attentionCost: 80 }] });
+    const { page, errors } = await watchedPage(t.browser);
     await openSolve(page, 'budget zero');
     const budget = page.getByLabel('Budget', { exact: true });
     for (const typed of ['0', '-5']) {
@@ -112,19 +93,19 @@ describe('defects a new user hit', () => {
     await budget.fill('');
     await solveButton(page).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Enter a budget A/);
-    expect(await lab.call('solve/list', { taskSetId: set.id })).toEqual([]);
+    expect(await t.lab.call('solve/list', { taskSetId: set.id })).toEqual([]);
     // a positive budget is solved as typed, not replaced by the set's
     await budget.fill('40');
     await solveButton(page).click();
     await page.getByRole('region', { name: 'solution' }).waitFor();
-    expect((await lab.call('solve/list', { taskSetId: set.id })).map((s) => s.params.budget)).toEqual([40]);
+    expect((await t.lab.call('solve/list', { taskSetId: set.id })).map((s) => s.params.budget)).toEqual([40]);
     expect(errors.join('\n')).toBe('');
   });
 
   it('2. the advised least budget of an infeasible set is feasible when followed', async () => {
     // a floor of 0.5 on a = 762,458.4: the least budget is 381,229.2, which rounds *down* to 381,200 at 4 digits
-    await lab.call('taskSets/create', { name: 'floors', budget: 1000, tasks: [{ name: 'big', attentionCost: 762_458.4, floor: 0.5 }, { name: 'small', attentionCost: 10 }] });
-    const { page, errors } = await watchedPage(browser);
+    await t.lab.call('taskSets/create', { name: 'floors', budget: 1000, tasks: [{ name: 'big', attentionCost: 762_458.4, floor: 0.5 }, { name: 'small', attentionCost: 10 }] });
+    const { page, errors } = await watchedPage(t.browser);
     await openSolve(page, 'floors');
     await solveButton(page).click();
     const advised = page.getByTestId('advised-budget');
@@ -140,35 +121,35 @@ describe('defects a new user hit', () => {
   });
 
   it('3. import takes the name of the file picked last, and a data set can be deleted in the app', async () => {
-    const { page, errors } = await watchedPage(browser);
-    await page.goto(served.url);
+    const { page, errors } = await watchedPage(t.browser);
+    await page.goto(t.served.url);
     await view(page, 'Data');
-    writeFileSync(join(dir, 'broken.csv'), 'text,label\nonly one label,a\nsame label,a\n');
-    writeFileSync(join(dir, 'good.csv'), toyCsv(120));
-    await page.getByLabel('File to import').setInputFiles(join(dir, 'broken.csv'));
+    writeFileSync(join(t.dir, 'broken.csv'), 'text,label\nonly one label,a\nsame label,a\n');
+    writeFileSync(join(t.dir, 'good.csv'), toyCsv(120));
+    await page.getByLabel('File to import').setInputFiles(join(t.dir, 'broken.csv'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/label/);
-    await page.getByLabel('File to import').setInputFiles(join(dir, 'good.csv'));
+    await page.getByLabel('File to import').setInputFiles(join(t.dir, 'good.csv'));
     expect(await page.getByLabel('Data set name').inputValue()).toBe('good');
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByRole('region', { name: 'data set good' }).waitFor();
-    expect((await lab.call('datasets/list', {})).map((d) => d.name)).toEqual(['good']);
+    expect((await t.lab.call('datasets/list', {})).map((d) => d.name)).toEqual(['good']);
     // a name the user typed is kept when another file is picked
     await page.getByLabel('Data set name').fill('my name');
-    await page.getByLabel('File to import').setInputFiles(join(dir, 'broken.csv'));
+    await page.getByLabel('File to import').setInputFiles(join(t.dir, 'broken.csv'));
     expect(await page.getByLabel('Data set name').inputValue()).toBe('my name');
 
     await page.getByRole('button', { name: 'Delete good' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
-    await expect.poll(async () => (await lab.call('datasets/list', {})).length).toBe(0);
+    await expect.poll(async () => (await t.lab.call('datasets/list', {})).length).toBe(0);
     await expect.poll(() => page.getByRole('button', { name: 'Delete good' }).count()).toBe(0);
     expect(errors.filter((e) => !/status of 400/.test(e)).join('\n')).toBe('');
   });
 
   it('4. unsaved task-set edits survive a switch of views, marked unsaved, and are not dropped without asking', async () => {
-    await lab.call('taskSets/create', { name: 'drafted', budget: 10, tasks: [{ name: 'a', attentionCost: 5 }] });
-    const { page, errors } = await watchedPage(browser);
-    await page.goto(served.url);
+    await t.lab.call('taskSets/create', { name: 'drafted', budget: 10, tasks: [{ name: 'a', attentionCost: 5 }] });
+    const { page, errors } = await watchedPage(t.browser);
+    await page.goto(t.served.url);
     await view(page, 'Task sets');
     await page.getByRole('button', { name: 'Edit drafted' }).click();
     await page.getByLabel('task 1 name').fill('renamed task');
@@ -185,8 +166,8 @@ describe('defects a new user hit', () => {
     expect(await page.getByLabel('task 1 name').inputValue()).toBe('renamed task');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'Unsaved changes' }).count()).toBe(0);
-    const stored = (await lab.call('taskSets/list', {})).find((s) => s.name === 'drafted')!;
-    expect((await lab.call('taskSets/get', { id: stored.id })).tasks.map((t) => t.name)).toEqual(['renamed task']);
+    const stored = (await t.lab.call('taskSets/list', {})).find((s) => s.name === 'drafted')!;
+    expect((await t.lab.call('taskSets/get', { id: stored.id })).tasks.map((t) => t.name)).toEqual(['renamed task']);
     expect(errors.join('\n')).toBe('');
   });
 });

@@ -1,12 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src-main/lab';
-import { serve, type Served } from '../../src-main/server';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { toyCsv } from '../unit/helpers/toy';
-import { buildRenderer, launch, screenshot, watchedPage } from './browser';
+import { choose, screenshot, servedLab, view, watchedPage } from './browser';
 
 /**
  * The analyst's curve workflow in the app: fit learning curves to a pilot, solve `curve`
@@ -14,45 +9,27 @@ import { buildRenderer, launch, screenshot, watchedPage } from './browser';
  * report, open its runs in Compare; and cancel a study.
  */
 describe('curves and the study, in the app', () => {
-  let lab: Lab;
-  let served: Served;
-  let browser: Browser;
+  const t = servedLab('attention-lab-e2e-study-');
   let setId: number;
   let pilotId: number;
-  const dir = mkdtempSync(join(tmpdir(), 'attention-lab-e2e-study-'));
-
   beforeAll(async () => {
-    const rendererDir = buildRenderer();
-    lab = new Lab(join(dir, 'lab.db'));
-    served = await serve({ lab, rendererDir });
-    browser = await launch();
-    await lab.call('datasets/import', { filename: 'fruit.csv', content: toyCsv(400) });
-    await lab.call('datasets/import', { filename: 'stones.csv', content: toyCsv(400, 2, [['cat', 'dog', 'cow'], ['oak', 'elm', 'ash']]) });
-    const set = await lab.call('taskSets/create', { name: 'pair', budget: 1, tasks: [{ name: 'fruit', dataset: 'fruit' }, { name: 'stones', dataset: 'stones' }] });
+    await t.lab.call('datasets/import', { filename: 'fruit.csv', content: toyCsv(400) });
+    await t.lab.call('datasets/import', { filename: 'stones.csv', content: toyCsv(400, 2, [['cat', 'dog', 'cow'], ['oak', 'elm', 'ash']]) });
+    const set = await t.lab.call('taskSets/create', { name: 'pair', budget: 1, tasks: [{ name: 'fruit', dataset: 'fruit' }, { name: 'stones', dataset: 'stones' }] });
     const total = set.tasks.reduce((s, t) => s + t.attentionCost, 0);
-    await lab.call('taskSets/update', { id: set.id, set: { name: 'pair', budget: Math.round(total / 2), tasks: set.tasks.map((t) => ({ name: t.name, dataset: t.datasetName })) } });
+    await t.lab.call('taskSets/update', { id: set.id, set: { name: 'pair', budget: Math.round(total / 2), tasks: set.tasks.map((t) => ({ name: t.name, dataset: t.datasetName })) } });
     setId = set.id;
     // the pilot: uniform at a quarter of a full pass, 3 epochs
-    const [pilot] = await lab.call('runs/start', { taskSetId: set.id, policy: 'uniform', budget: total / 4, epochs: 3, name: 'pilot' });
+    const [pilot] = await t.lab.call('runs/start', { taskSetId: set.id, policy: 'uniform', budget: total / 4, epochs: 3, name: 'pilot' });
     pilotId = pilot.id;
-    expect((await lab.runs.wait(pilot.id)).status).toBe('completed');
+    expect((await t.lab.runs.wait(pilot.id)).status).toBe('completed');
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await served?.close();
-    lab?.close();
-  });
 
-  const view = (page: Page, name: string) => page.getByRole('navigation', { name: 'views' }).getByRole('button', { name }).click();
-  async function choose(page: Page, select: string, option: string) {
-    await page.getByLabel(select, { exact: true }).click();
-    await page.locator('.n-base-select-option:visible', { hasText: new RegExp(`^${option}$`) }).first().click();
-  }
 
   it('fits curves to the pilot, shows each over its points, and solves `curve` with them (or with curves typed by hand)', async () => {
     for (const scheme of ['light', 'dark'] as const) {
-      const { page, errors } = await watchedPage(browser, { colorScheme: scheme });
-      await page.goto(served.url);
+      const { page, errors } = await watchedPage(t.browser, { colorScheme: scheme });
+      await page.goto(t.served.url);
       await view(page, 'Solve');
       await choose(page, 'Policy', 'curve');
       const curves = page.getByRole('region', { name: 'learning curves' });
@@ -77,29 +54,29 @@ describe('curves and the study, in the app', () => {
       expect(errors.join('\n')).toBe('');
       await page.close();
     }
-    const [fit] = await lab.call('curves/list', { taskSetId: setId });
+    const [fit] = await t.lab.call('curves/list', { taskSetId: setId });
     expect(fit).toMatchObject({ source: 'runs', runIds: [pilotId] });
-    const solves = await lab.call('solve/list', { taskSetId: setId });
+    const solves = await t.lab.call('solve/list', { taskSetId: setId });
     expect(solves.at(-1)).toMatchObject({ policy: 'curve', params: { curveFitId: fit.id, epochs: 5 } });
 
     // by hand: α, β, γ typed per task, stored, and solved with
-    const { page } = await watchedPage(browser);
-    await page.goto(served.url);
+    const { page } = await watchedPage(t.browser);
+    await page.goto(t.served.url);
     await view(page, 'Solve');
     await choose(page, 'Policy', 'curve');
     await page.getByRole('button', { name: 'Type α, β, γ…' }).click();
     await page.getByLabel('stones beta').fill('3');
     await page.getByRole('button', { name: 'Save these curves' }).click();
-    await expect.poll(async () => (await lab.call('curves/list', { taskSetId: setId })).length).toBe(2);
-    const [typed] = await lab.call('curves/list', { taskSetId: setId });
+    await expect.poll(async () => (await t.lab.call('curves/list', { taskSetId: setId })).length).toBe(2);
+    const [typed] = await t.lab.call('curves/list', { taskSetId: setId });
     expect(typed.source).toBe('manual');
     expect(typed.tasks.find((t) => t.task === 'stones')!.curve.beta).toBe(3);
     await page.close();
   }, 120_000);
 
   it('runs a study of 2 policies × 2 seeds at 1 epoch from its screen, shows its report, exports it, and opens its runs in Compare', async () => {
-    const { page, errors } = await watchedPage(browser);
-    await page.goto(served.url);
+    const { page, errors } = await watchedPage(t.browser);
+    await page.goto(t.served.url);
     await view(page, 'Study');
     await page.getByText('No studies yet').waitFor();
     await page.getByRole('checkbox', { name: 'lp', exact: true }).uncheck();
@@ -114,7 +91,7 @@ describe('curves and the study, in the app', () => {
     await expect.poll(() => study.textContent(), { timeout: 30_000 }).toMatch(/about [\d]+( min [\d]+)? s left/);
     await screenshot(page, 'study-running');
     await expect.poll(() => study.getByRole('table', { name: 'accuracy per policy and task' }).count(), { timeout: 180_000 }).toBe(1);
-    const [stored] = await lab.call('studies/list', {});
+    const [stored] = await t.lab.call('studies/list', {});
     expect(stored).toMatchObject({ status: 'completed', options: { policies: ['uniform', 'curve'], seeds: [1, 2], epochs: 1 } });
     expect(Object.values(stored.runIds).map((ids) => ids.length)).toEqual([2, 2]);
     const acc = study.getByRole('table', { name: 'accuracy per policy and task' });
@@ -143,8 +120,8 @@ describe('curves and the study, in the app', () => {
     expect(errors.join('\n')).toBe('');
 
     // dark, reopened from the list
-    const dark = await watchedPage(browser, { colorScheme: 'dark' });
-    await dark.page.goto(served.url);
+    const dark = await watchedPage(t.browser, { colorScheme: 'dark' });
+    await dark.page.goto(t.served.url);
     await view(dark.page, 'Study');
     await dark.page.getByRole('button', { name: `Open study ${stored.id}` }).click();
     await dark.page.getByRole('table', { name: 'accuracy per policy and task' }).waitFor();
@@ -154,17 +131,17 @@ describe('curves and the study, in the app', () => {
   }, 300_000);
 
   it('cancels a running study: its runs stop, what they logged stays, the study says cancelled', async () => {
-    const { page, errors } = await watchedPage(browser);
-    await page.goto(served.url);
+    const { page, errors } = await watchedPage(t.browser);
+    await page.goto(t.served.url);
     await view(page, 'Study');
     await page.getByLabel('Epochs per run').fill('3');
     await page.getByRole('button', { name: 'Start study' }).click();
     const study = page.getByRole('region', { name: /^study \d+$/ });
     await study.getByRole('button', { name: 'Cancel study' }).click();
     await expect.poll(() => study.textContent()).toMatch(/The study cancelled/);
-    const [s] = await lab.call('studies/list', {});
+    const [s] = await t.lab.call('studies/list', {});
     expect(s.status).toBe('cancelled');
-    const pilot = await lab.call('runs/get', { id: s.pilotRunId! });
+    const pilot = await t.lab.call('runs/get', { id: s.pilotRunId! });
     expect(pilot.status).toBe('cancelled');
     await screenshot(page, 'study-cancelled');
     expect(errors.join('\n')).toBe('');
