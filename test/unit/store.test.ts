@@ -24,7 +24,7 @@ describe('migrations', () => {
     db.close();
     const again = store.openDb(path);
     expect(store.listTaskSets(again).map((s) => s.name)).toEqual(['set']);
-    expect(Object.keys(store.dbInfo(again).counts)).toEqual(['datasets', 'examples', 'task_sets', 'tasks', 'solves', 'runs', 'metric_points', 'metric_series', 'checkpoints']);
+    expect(Object.keys(store.dbInfo(again).counts)).toEqual(['datasets', 'examples', 'task_sets', 'tasks', 'solves', 'runs', 'metric_points', 'metric_series', 'checkpoints', 'curve_fits', 'studies']);
     again.close();
   });
 
