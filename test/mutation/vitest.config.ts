@@ -1,5 +1,5 @@
-import { defineConfig, mergeConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 import base from '../vitest.config';
 
-/** The unit tests of one module (MUTATION_TESTS, comma-separated), for Stryker's runs. */
-export default mergeConfig(base, defineConfig({ test: { include: (process.env.MUTATION_TESTS ?? 'test/unit/**/*.test.ts').split(',') } }));
+/** The unit tests of one module (MUTATION_TESTS, comma-separated), for Stryker's runs; include replaced, not merged. */
+export default defineConfig({ ...base, test: { ...base.test, include: (process.env.MUTATION_TESTS ?? 'test/unit/**/*.test.ts').split(',') } });
