@@ -9,3 +9,6 @@ export * from './datasets';
 export * from './solves';
 export * from './info';
 export * from './tracked';
+export * from './finals';
+export * from './runQuery';
+export * from './views';

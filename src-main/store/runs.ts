@@ -124,3 +124,20 @@ export function deleteRun(db: Db, id: number): void {
   if (db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes === 0) throw new LabError('not_found', `run ${id} does not exist`);
 }
 
+
+/** Adds and removes tags on many runs in one transaction; returns how many runs changed. */
+export function tagRuns(db: Db, ids: readonly number[], add: readonly string[], remove: readonly string[]): number {
+  return writeTx(db, () => {
+    const get = db.prepare<[number], { tags: string }>('SELECT tags FROM runs WHERE id = ?');
+    const set = db.prepare('UPDATE runs SET tags = ? WHERE id = ?');
+    let changed = 0;
+    for (const id of ids) {
+      const row = get.get(id);
+      if (!row) throw new LabError('not_found', `run ${id} does not exist`);
+      const before: string[] = JSON.parse(row.tags);
+      const after = [...new Set([...before.filter((t) => !remove.includes(t)), ...add])];
+      if (after.join('\u0000') !== before.join('\u0000')) (set.run(JSON.stringify(after), id), changed++);
+    }
+    return changed;
+  });
+}

@@ -99,7 +99,7 @@ async function resumeAndCheck(path: string, what: string): Promise<void> {
   expect(integrity(path)).toBe('ok');
   const lab = new Lab(path); // a run whose owner died is marked interrupted here
   try {
-    const [run] = await lab.call('runs/list', {});
+    const [run] = (await lab.call('runs/list', {})).rows;
     if (!run) return count(`${what}: killed before the run was stored`, true);
     expect(['interrupted', 'failed', 'completed']).toContain(run.status);
     if (run.status !== 'completed') {
