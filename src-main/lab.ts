@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import * as datasets from './datasets';
 import { type CallInput, type CallName, type CallOutput, type Handlers, api, isCallName, localPathFields } from './api/contract';
 import { LabError, fromZod } from './api/errors';
+import { ExportStreamInput } from './api/runs';
 import type { Allocation, PolicyName, ProgressEvent, Solve, SolveParamsParsed } from './api/schemas';
 import { compareRuns } from './compare';
 import { collect, exportName, exportStream } from './exports';
@@ -62,6 +63,15 @@ export class Lab {
       if (store.isBusy(e)) throw new LabError('conflict', 'the database is busy: another program (an import from the command line, say) has been writing to it for over 5 s; nothing was changed — try again when it is done');
       throw e;
     }
+  }
+
+  /** An export as a stream of text chunks, written as it is read (serve mode pipes it to the response). */
+  exportStream(input: unknown): { filename: string; mime: string; chunks: AsyncGenerator<string> } {
+    const parsed = ExportStreamInput.safeParse(input ?? {});
+    if (!parsed.success) throw fromZod(parsed.error, 'input to export');
+    const { ids, format, shape, metrics } = parsed.data;
+    ids.forEach((id) => store.getRun(this.db, id)); // a missing run is refused before the first byte
+    return { filename: exportName(ids, format, shape), mime: format === 'csv' ? 'text/csv' : 'application/json', chunks: exportStream(this.db, ids, format, shape, metrics) };
   }
 
   close(): void {

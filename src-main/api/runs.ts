@@ -43,3 +43,9 @@ export const WideExportInput = z.object({ ids: z.array(Id).min(1).max(100_000), 
 export const SavedView = z.object({ id: Id, name: z.string(), state: z.record(z.string(), z.unknown()), updatedAt: z.string() });
 export type SavedView = z.infer<typeof SavedView>;
 export const SaveViewInput = z.object({ name: z.string().trim().min(1, 'name the view').max(200), state: z.record(z.string(), z.unknown()) }).strict();
+
+/** A streamed export (serve mode's POST /api/export; the CLI writes the same stream to a file). */
+export const ExportStreamInput = z.object({
+  ids: z.array(Id).min(1).max(100_000), format: ExportFormat, shape: z.enum(['long', 'wide']).default('long'),
+  metrics: z.array(z.string().min(1)).max(20).default(['test.accuracy', 'val.accuracy', 'test.f1', 'val.loss']),
+}).strict();

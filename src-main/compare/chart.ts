@@ -63,8 +63,9 @@ export interface ChartOptions {
   still?: boolean;
   /** y on a log scale */
   logY?: boolean;
-  /** box zoom (toolbox) and a range slider under the x-axis */
+  /** box zoom (toolbox) and a range slider under the x-axis; `range`: the x shown, null for all */
   zoom?: boolean;
+  range?: [number, number] | null;
   styles?: Record<string, GroupStyle>;
 }
 
@@ -110,6 +111,9 @@ export function compareChartOption(c: Comparison, o: ChartOptions): { option: Re
     if (o.raw && o.smoothing > 0) series.push({ name, type: 'scatter', symbolSize: 3, color: color(s.group), data: x.map((v, i) => [v, s.mean[i]]), z: 2, tooltip: { show: false } });
   }
   const many = shown.length > LEGEND_MAX;
+  const drawn = series.filter((x) => x.type === 'custom').flatMap((x) => (x.data as number[][]).flatMap((p) => [p[1], p[2]]));
+  const atMin = drawn.some((v) => v <= min), atMax = drawn.some((v) => v >= max);
+  const range = o.range ? { startValue: o.range[0], endValue: o.range[1] } : {};
   const title = [o.title ?? (task || `mean over tasks`), downsampled ? `(LTTB: ${MAX_POINTS.toLocaleString('en-US')} points per series)` : ''].filter(Boolean).join(' ');
   // a picture cannot scroll: the first entries, then how many more (their names are in the table)
   const legendData = (o.still && many ? shown.slice(0, LEGEND_MAX) : shown).map(label);
@@ -129,12 +133,13 @@ export function compareChartOption(c: Comparison, o: ChartOptions): { option: Re
       tooltip: many
         ? { trigger: 'item', formatter: (p: { seriesName: string; marker: string; data: number[] }) => `${line(p)}<br/>x = ${fmt(p.data[0])}` }
         : { trigger: 'axis', formatter: (ps: { seriesName: string; marker: string; data: number[] }[]) => [`x = ${fmt(ps[0]?.data[0] ?? 0)}`, ...ps.map(line)].join('<br/>') },
-      legend: { type: o.still ? 'plain' : 'scroll', top, data: legendData, textStyle: { fontSize: o.compact ? 10 : 12 }, itemWidth: o.compact ? 14 : 25 },
-      grid: { left: 56, right: 24, top: top + 30, bottom: o.zoom ? 78 : 44 },
+      legend: { type: o.still ? 'plain' : 'scroll', top, left: 60, right: 90, data: legendData, textStyle: { fontSize: o.compact ? 10 : 12 }, itemWidth: o.compact ? 14 : 25 },
+      grid: { left: 64, right: 24, top: top + 30, bottom: o.zoom ? 78 : 44 },
       toolbox: o.zoom ? { right: 8, top: 0, feature: { dataZoom: { yAxisIndex: 'none', title: { zoom: 'box zoom', back: 'undo zoom' } }, restore: { title: 'reset zoom' } } } : undefined,
-      dataZoom: o.zoom ? [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }, { type: 'slider', xAxisIndex: 0, bottom: 8, height: 18, filterMode: 'none' }] : undefined,
+      dataZoom: o.zoom ? [{ type: 'inside', xAxisIndex: 0, filterMode: 'none', ...range }, { type: 'slider', xAxisIndex: 0, bottom: 8, height: 18, filterMode: 'none', ...range }] : undefined,
       xAxis: { type: 'value', name: X_LABEL[c.x], nameLocation: 'middle', nameGap: 28, scale: c.x !== 'epoch' },
-      yAxis: o.logY ? { type: 'log', name: `${c.metric} (log)` } : { type: 'value', name: c.metric, scale: true, min: Number.isFinite(min) ? (v: { min: number }) => Math.max(min, v.min) : undefined, max: Number.isFinite(max) ? (v: { max: number }) => Math.min(max, v.max) : undefined },
+      // a band clipped at the metric's bound ends the axis there (no ticks at 1.2 for an accuracy)
+      yAxis: o.logY ? { type: 'log', name: `${c.metric} (log)`, nameLocation: 'middle', nameGap: 42 } : { type: 'value', name: c.metric, nameLocation: 'middle', nameGap: 42, scale: true, min: atMin ? min : undefined, max: atMax ? max : undefined },
       series,
     },
   };

@@ -103,9 +103,10 @@ const SORTS: Record<string, string> = {
 
 export function listRunRows(db: Db, input: RunListInput): { total: number; rows: RunRow[]; ids?: number[] } {
   const w: Where = { sql: [], params: [] };
-  if (input.status) (w.sql.push('r.status = ?'), w.params.push(input.status));
-  if (input.taskSetId) (w.sql.push('r.task_set_id = ?'), w.params.push(input.taskSetId));
-  if (input.ids) (w.sql.push('r.id IN (SELECT value FROM json_each(?))'), w.params.push(JSON.stringify(input.ids)));
+  const add = (sql: string, param: unknown) => (w.sql.push(sql), w.params.push(param));
+  if (input.status) add('r.status = ?', input.status);
+  if (input.taskSetId) add('r.task_set_id = ?', input.taskSetId);
+  if (input.ids) add('r.id IN (SELECT value FROM json_each(?))', JSON.stringify(input.ids));
   for (const t of terms(input.q ?? '')) addTerm(w, t);
   const where = w.sql.length ? `WHERE ${w.sql.join(' AND ')}` : '';
   const from = `FROM runs r LEFT JOIN task_sets ts ON ts.id = r.task_set_id

@@ -136,7 +136,9 @@ export function tagRuns(db: Db, ids: readonly number[], add: readonly string[], 
       if (!row) throw new LabError('not_found', `run ${id} does not exist`);
       const before: string[] = JSON.parse(row.tags);
       const after = [...new Set([...before.filter((t) => !remove.includes(t)), ...add])];
-      if (after.join('\u0000') !== before.join('\u0000')) (set.run(JSON.stringify(after), id), changed++);
+      if (after.join('\u0000') === before.join('\u0000')) continue;
+      set.run(JSON.stringify(after), id);
+      changed++;
     }
     return changed;
   });
