@@ -108,7 +108,7 @@ export async function serve(o: ServeOptions): Promise<Served> {
     res.writeHead(200, { 'content-type': stream.mime, 'content-disposition': `attachment; filename="${stream.filename}"`, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
     for await (const chunk of stream.chunks) {
       if (res.destroyed) break; // the reader went away: stop reading the store
-      if (!res.write(chunk)) await new Promise((r) => (res.once('drain', r), res.once('close', r)));
+      if (!res.write(chunk)) await drained(res);
     }
     res.end();
   }
@@ -153,6 +153,12 @@ export async function serve(o: ServeOptions): Promise<Served> {
 
 /** The two lines a script's shell needs to log to the lab. */
 export const exportsFor = (port: number, token: string): string => `export MLFLOW_TRACKING_URI=http://127.0.0.1:${port}\nexport MLFLOW_TRACKING_TOKEN=${token}`;
+/** Resolves when the socket takes more (or goes away), leaving no listener behind. */
+const drained = (res: ServerResponse) => new Promise<void>((resolve) => {
+  const done = () => (res.off('drain', done), res.off('close', done), resolve());
+  res.on('drain', done);
+  res.on('close', done);
+});
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer) {
   res.writeHead(status, { 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });

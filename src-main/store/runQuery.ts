@@ -101,6 +101,9 @@ const SORTS: Record<string, string> = {
   policy: "json_extract(r.config, '$.policy')", model: "json_extract(r.config, '$.model')", epochs: "json_extract(r.config, '$.epochs')", final: 'f.value',
 };
 
+/** Columns that are never NULL: sorted without the NULLs-last term, so SQLite can walk an index. */
+const NOT_NULL = new Set(['id', 'name', 'status', 'seed', 'createdAt', 'tags', 'notes']);
+
 export function listRunRows(db: Db, input: RunListInput): { total: number; rows: RunRow[]; ids?: number[] } {
   const w: Where = { sql: [], params: [] };
   const add = (sql: string, param: unknown) => (w.sql.push(sql), w.params.push(param));
@@ -125,17 +128,23 @@ export function listRunRows(db: Db, input: RunListInput): { total: number; rows:
   const colSql = cols.map(() => ', json_extract(r.config, ?)').join('');
   const colParams = cols.map((c) => `$."${c}"`);
 
-  const total = (db.prepare(`SELECT count(*) AS n ${from} ${where}`).get(...fromParams, ...w.params) as { n: number }).n;
-  const raw = db
+  // one pass picks the page's ids in order (only the filter and the sort key are computed for
+  // every run), a second reads the columns of those ids alone
+  const order = `ORDER BY ${NOT_NULL.has(input.sort) ? '' : `(${sort}) IS NULL, `}${sort} ${dir}, r.id ${dir}`;
+  const page = db.prepare(`SELECT r.id, count(*) OVER () ${from} ${where} ${order} LIMIT ? OFFSET ?`).raw()
+    .all(...fromParams, ...w.params, ...sortParams, ...(NOT_NULL.has(input.sort) ? [] : sortParams), input.limit, input.offset) as [number, number][];
+  const total = page.length ? page[0][1] : input.offset ? (db.prepare(`SELECT count(*) ${from} ${where}`).pluck().get(...fromParams, ...w.params) as number) : 0;
+  const at = new Map(page.map(([id], i) => [id, i]));
+  const raw = (db
     .prepare(
       `SELECT r.id, r.name, r.status, r.seed, r.task_set_id, ts.name AS task_set, json_extract(r.config, '$.policy') AS policy,
          json_extract(r.config, '$.model') AS model, json_extract(r.config, '$.epochs') AS epochs, r.created_at, r.started_at, r.finished_at,
          (julianday(r.finished_at) - julianday(r.started_at)) * 86400000 AS duration_ms, r.backend, r.tags, substr(r.notes, 1, 200) AS notes,
          f.value AS final ${colSql}
-       ${from} ${where} ORDER BY (${sort}) IS NULL, ${sort} ${dir}, r.id ${dir} LIMIT ? OFFSET ?`,
+       ${from} WHERE r.id IN (SELECT value FROM json_each(?))`,
     )
     .raw()
-    .all(...colParams, ...fromParams, ...w.params, ...sortParams, ...sortParams, input.limit, input.offset) as unknown[][];
+    .all(...colParams, ...fromParams, JSON.stringify(page.map(([id]) => id))) as unknown[][]).sort((a, b) => at.get(a[0] as number)! - at.get(b[0] as number)!);
   const rows = raw.map((v): RunRow => ({
     id: v[0] as number, name: v[1] as string, status: v[2] as RunRow['status'], seed: v[3] as number, taskSetId: v[4] as number | null,
     taskSet: v[5] as string | null, policy: (v[6] as string | null) ?? null, model: (v[7] as string | null) ?? null, epochs: (v[8] as number | null) ?? null,
@@ -144,6 +153,6 @@ export function listRunRows(db: Db, input: RunListInput): { total: number; rows:
     columns: Object.fromEntries(cols.map((c, i) => [c, (v[17 + i] as string | number | null) ?? null])),
   }));
   if (!input.withIds) return { total, rows };
-  const ids = db.prepare(`SELECT r.id ${from} ${where} ORDER BY (${sort}) IS NULL, ${sort} ${dir}, r.id ${dir}`).pluck().all(...fromParams, ...w.params, ...sortParams, ...sortParams) as number[];
+  const ids = db.prepare(`SELECT r.id ${from} ${where} ${order}`).pluck().all(...fromParams, ...w.params, ...sortParams, ...(NOT_NULL.has(input.sort) ? [] : sortParams)) as number[];
   return { total, rows, ids };
 }

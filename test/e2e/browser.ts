@@ -77,3 +77,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(shots, { recursive: true });
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 }
+
+/** Opens one of the app's views from the navigation bar. */
+export const view = (page: Page, name: string) => page.getByRole('navigation', { name: 'views' }).getByRole('button', { name }).click();
+
+/** Picks an option of a Naive UI select by its visible text. */
+export async function choose(page: Page, select: string, option: string): Promise<void> {
+  await page.getByLabel(select, { exact: true }).click();
+  await page.locator('.n-base-select-option:visible', { hasText: new RegExp(`^${option}$`) }).first().click();
+}

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src-main/lab';
 import { serve, type Served } from '../../src-main/server';
 import { addRun } from '../unit/helpers/runs';
-import { buildRenderer, launch, screenshot, watchedPage } from './browser';
+import { buildRenderer, choose, launch, screenshot, view, watchedPage } from './browser';
 
 /**
  * The compare and runs views against a store of known runs (issue 16): each wrong answer
@@ -40,11 +40,6 @@ describe('comparing runs in Chromium', () => {
     lab?.close();
   });
 
-  const view = (page: Page, name: string) => page.getByRole('navigation', { name: 'views' }).getByRole('button', { name }).click();
-  async function choose(page: Page, select: string, option: string) {
-    await page.getByLabel(select, { exact: true }).click();
-    await page.locator('.n-base-select-option:visible', { hasText: new RegExp(`^${option}$`) }).first().click();
-  }
   const picker = (page: Page) => page.getByRole('region', { name: 'runs to compare' });
   const search = async (page: Page, q: string, count: RegExp) => {
     await page.getByLabel('Search runs to compare').fill(q);
@@ -102,6 +97,12 @@ describe('comparing runs in Chromium', () => {
     const best = page.getByRole('table', { name: 'final metrics' }).locator('tr', { hasText: '★ best' });
     await expect.poll(() => best.allTextContents()).toEqual([expect.stringMatching(new RegExp(`^${ids.easy[1]} ★ best\\s*lp\\s*easy`)), expect.stringMatching(new RegExp(`^${ids.hard[1]} ★ best\\s*uniform\\s*hard`))]);
     await screenshot(page, 'compare-mixed-task-sets');
+    // which settings mattered: parallel coordinates and a scatter of the same runs
+    await page.getByText('Which settings mattered').click();
+    await page.getByRole('img', { name: 'config fields against final test.accuracy, parallel coordinates' }).locator('canvas').waitFor();
+    await page.getByRole('img', { name: 'lr against final test.accuracy' }).locator('canvas').waitFor();
+    await page.getByRole('img', { name: 'lr against final test.accuracy' }).scrollIntoViewIfNeeded();
+    await screenshot(page, 'compare-settings');
     // two seeds at 0.975 and 0.035: mean ± std would run from −0.19 to 1.19
     await page.getByRole('button', { name: 'clear' }).click();
     await search(page, 'policy:wide', /^2 runs match/);

@@ -1,12 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src-main/lab';
 import { serve, type Served } from '../../src-main/server';
 import { toyCsv } from '../unit/helpers/toy';
-import { buildRenderer, e2eBrowser, launch, screenshot, watchedPage } from './browser';
+import { buildRenderer, choose, e2eBrowser, launch, screenshot, view, watchedPage } from './browser';
 
 const browserPath = e2eBrowser();
 
@@ -29,12 +29,6 @@ describe.skipIf(!browserPath)('serve mode in Chromium', () => {
     lab?.close();
   });
 
-  const view = (page: Page, name: string) => page.getByRole('navigation', { name: 'views' }).getByRole('button', { name }).click();
-  /** Picks an option of a Naive UI select by its visible text. */
-  async function choose(page: Page, select: string, option: string) {
-    await page.getByLabel(select, { exact: true }).click();
-    await page.locator('.n-base-select-option:visible', { hasText: new RegExp(`^${option}$`) }).first().click();
-  }
 
   it('imports a CSV, builds a task set with a built-in, solves it, trains a run and shows its curve', async () => {
     const { page, errors } = await watchedPage(browser);
