@@ -430,7 +430,7 @@ runs
     const { total, rows } = await open().call('runs/list', { ...(o.status ? { status: o.status } : {}), q: o.query, sort: o.sort, desc: !!o.desc, metric: o.metric, limit: o.limit, columns: o.columns ? o.columns.split(',') : [] });
     if (o.json) return json({ total, rows });
     if (!rows.length) return out(o.query || o.status ? 'no run matches' : 'no runs yet');
-    out(table(['id', 'name', 'status', 'set', 'seed', ...(o.columns ? o.columns.split(',') : []), o.metric, 'created', 'tags'], rows.map((r) => [r.id, r.name, r.status, r.taskSet, r.seed, ...Object.values(r.columns), r.final, r.createdAt, r.tags.join(',')])));
+    out(table(['id', 'name', 'status', 'seed', 'set', ...(o.columns ? o.columns.split(',') : []), o.metric, 'created', 'tags'], rows.map((r) => [r.id, r.name, r.status, r.seed, r.taskSet, ...Object.values(r.columns), r.final, r.createdAt, r.tags.join(',')])));
     if (total > rows.length) out(`${rows.length} of ${total} runs shown (--limit N for more)`);
   });
 
@@ -520,7 +520,7 @@ exporting
   .option('--runs <ids>', 'comma-separated run ids (default: every run)')
   .action(async (dir: string, o) => {
     const l = open();
-    const ids = o.runs ? String(o.runs).split(',').map((s) => id(s.trim())) : (await l.call('runs/list', {})).map((r) => r.id);
+    const ids = o.runs ? String(o.runs).split(',').map((s) => id(s.trim())) : (await l.call('runs/list', { desc: false, limit: 1, withIds: true })).ids!;
     if (!ids.length) throw new LabError('invalid_input', 'there are no runs to export');
     const r = await l.call('runs/exportMlflow', { ids, dir: resolve(dir) });
     out(`wrote ${r.runs} run(s) with ${r.points.toLocaleString('en-US')} metric points in ${r.experiments} experiment(s) to ${resolve(dir)}`);

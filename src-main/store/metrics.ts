@@ -49,7 +49,8 @@ export function deleteMetricsAfter(db: Db, runId: number, epoch: number): void {
   });
 }
 
-const isSealed = (db: Db, runId: number) => !!stmt(db, 'SELECT 1 FROM metric_series WHERE run_id = ? LIMIT 1').get(runId);
+/** The run's points are packed (it stopped), not in the log. */
+export const isSealed = (db: Db, runId: number) => !!stmt(db, 'SELECT 1 FROM metric_series WHERE run_id = ? LIMIT 1').get(runId);
 
 /** Every point a run logged, ordered by epoch, step, task, metric: from the log, or from its packed series. */
 export function readMetrics(db: Db, runId: number): MetricPoint[] {

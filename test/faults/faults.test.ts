@@ -163,7 +163,7 @@ describe('killed processes', () => {
     await gone(pid);
     const again = new Lab(path);
     try {
-      const [run] = await again.call('runs/list', {});
+      const [run] = (await again.call('runs/list', {})).rows;
       expect(run.status).toBe('interrupted');
       const named = new Set([store.getCheckpoint(again.db, run.id, 'latest')?.path, store.getCheckpoint(again.db, run.id, 'best')?.path]);
       for (const f of readdirSync(again.runs.checkpointDir(run.id))) expect(named.has(join(again.runs.checkpointDir(run.id), f)), f).toBe(true);

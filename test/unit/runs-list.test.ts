@@ -88,7 +88,7 @@ describe('runs on the command line', () => {
     for (let i = 0; i < 4; i++) addRun(lab.db, { policy: i % 2 ? 'lp' : 'uniform', seed: i, base: 0.5 + i / 10 });
     lab.close();
     const list = await cli(['--db', db, 'runs', 'list', '-q', 'policy:lp', '--sort', 'final', '--desc', '--columns', 'policy']);
-    expect(list.stdout).toMatch(/^id\s+name\s+status\s+set\s+seed\s+policy\s+test\.accuracy/);
+    expect(list.stdout).toMatch(/^id\s+name\s+status\s+seed\s+set\s+policy\s+test\.accuracy/);
     expect(list.stdout.trim().split('\n').slice(2).map((l) => l.trim().split(/\s+/)[0])).toEqual(['4', '2']);
     expect((await cli(['--db', db, 'runs', 'tag', '1', '2', '+best'])).stdout).toMatch(/2 runs changed/);
     expect((await cli(['--db', db, 'runs', 'delete', '-q', 'tag:best'])).stdout).toMatch(/2 runs deleted/);
