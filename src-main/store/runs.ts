@@ -81,7 +81,10 @@ function setRunStatusIn(db: Db, id: number, status: RunStatus, extra: { error?: 
     .run(status, extra.error ?? null, status, t, FINISHED.has(status) ? 1 : 0, t, extra.backend ?? null,
       extra.environment ? JSON.stringify(extra.environment) : null, id);
   if (res.changes === 0) throw new LabError('not_found', `run ${id} does not exist`);
-  if (STOPPED.has(status)) sealRun(db, id); // a stopped run's curves are read packed from now on
+  // a stopped run's curves are read packed from now on. Not a failed run's: packing writes,
+  // and a run fails when the disk is full — its status must be stored in what space is left
+  // (after a SQLITE_FULL SQLite may roll the whole transaction back); it stays in the log
+  if (STOPPED.has(status) && status !== 'failed') sealRun(db, id);
   return getRun(db, id);
 }
 
