@@ -2,12 +2,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EventEmitter } from 'node:events';
-import Papa from 'papaparse';
 import * as datasets from './datasets';
 import { type CallInput, type CallName, type CallOutput, type Handlers, api, isCallName, localPathFields } from './api/contract';
 import { LabError, fromZod } from './api/errors';
+import { ExportStreamInput } from './api/runs';
 import type { Allocation, PolicyName, ProgressEvent, Solve, SolveParamsParsed } from './api/schemas';
 import { compareRuns } from './compare';
+import { collect, exportName, exportStream } from './exports';
 import { RunQueue, checkTrainable, createRuns, profileInProcess } from './runs';
 import { POLICIES, problemFromTaskSet, solveAllocation, sweep, type Problem } from './solver';
 import * as store from './store';
@@ -71,6 +72,15 @@ export class Lab {
     }
   }
 
+  /** An export as a stream of text chunks, written as it is read (serve mode pipes it to the response). */
+  exportStream(input: unknown): { filename: string; mime: string; chunks: AsyncGenerator<string> } {
+    const parsed = ExportStreamInput.safeParse(input ?? {});
+    if (!parsed.success) throw fromZod(parsed.error, 'input to export');
+    const { ids, format, shape, metrics } = parsed.data;
+    ids.forEach((id) => store.getRun(this.db, id)); // a missing run is refused before the first byte
+    return { filename: exportName(ids, format, shape), mime: format === 'csv' ? 'text/csv' : 'application/json', chunks: exportStream(this.db, ids, format, shape, metrics) };
+  }
+
   close(): void {
     this.studies.close();
     this.runs.close();
@@ -105,6 +115,10 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
   };
   return {
     'db/info': () => store.dbInfo(db),
+    'db/compact': () => {
+      if (runs.busy()) throw new LabError('conflict', 'a run is training: compact the database when no run is queued or training');
+      return store.compactDb(db);
+    },
     'datasets/list': () => datasets.listDatasets(db),
     'datasets/get': ({ id }) => datasets.getDataset(db, id),
     'datasets/builtins': () => datasets.builtins(db),
@@ -171,7 +185,7 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
     'runs/delete': ({ id }) => (runs.delete(id), { ok: true as const }),
     'runs/metrics': ({ id }) => (store.getRun(db, id), store.readMetrics(db, id)),
     'runs/curves': ({ ids, metric }) => (ids.forEach((id) => store.getRun(db, id)), store.readCurves(db, ids, metric)),
-    'runs/list': (filter) => store.listRuns(db, filter),
+    'runs/list': (input) => store.listRunRows(db, input),
     'runs/get': ({ id }) => store.getRun(db, id),
     'tracking/status': () => tracking().status(),
     'tracking/start': ({ port }) => tracking().start(port),
@@ -181,8 +195,14 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
       return importMlflow(db, path, (done, total, message) => report('reading', done, total, message));
     },
     'runs/exportMlflow': ({ ids, dir }) => exportMlflow(db, ids, dir),
+    'runs/deleteMany': ({ ids, q }) => runs.deleteMany(ids ?? store.listRunRows(db, { q, sort: 'id', desc: false, metric: 'test.accuracy', columns: [], offset: 0, limit: 1, withIds: true }).ids!),
+    'runs/tag': ({ ids, add, remove }) => ({ changed: store.tagRuns(db, ids, add, remove) }),
     'runs/export': ({ id, format }) => exportRuns(db, [id], format),
     'runs/exportMany': ({ ids, format }) => exportRuns(db, ids, format),
+    'runs/exportWide': async ({ ids, format, metrics }) => (ids.forEach((id) => store.getRun(db, id)), { filename: exportName(ids, format, 'wide'), mime: format === 'csv' ? 'text/csv' : 'application/json', body: await collect(exportStream(db, ids, format, 'wide', metrics)) }),
+    'views/list': () => store.listViews(db),
+    'views/save': ({ name, state }) => store.saveView(db, name, state),
+    'views/delete': ({ id }) => (store.deleteView(db, id), { ok: true as const }),
     'runs/compare': (input) => compareRuns(db, input),
   };
 }
@@ -199,13 +219,9 @@ function exampleTaskSets(): CallOutput<'taskSets/examples'> {
 }
 
 /** Runs' configs and points as one file: JSON ({ run, metrics } for one run, a list for several) or one CSV. */
-function exportRuns(db: store.Db, ids: number[], format: 'json' | 'csv'): CallOutput<'runs/export'> {
-  const runs = ids.map((id) => ({ run: store.getRun(db, id), metrics: store.readMetrics(db, id) }));
-  const name = ids.length === 1 ? `run-${ids[0]}` : `runs-${ids.length}`;
-  if (format === 'json') return { filename: `${name}.json`, mime: 'application/json', body: JSON.stringify(ids.length === 1 ? runs[0] : runs, null, 2) };
-  const fields = ['run_id', 'epoch', 'step', 'task', 'metric', 'value', 'attention', 'wall_ms'];
-  const data = runs.flatMap(({ run, metrics }) => metrics.map((p) => [run.id, p.epoch, p.step, p.task, p.metric, p.value, p.attention, p.wallMs]));
-  return { filename: `${name}.csv`, mime: 'text/csv', body: Papa.unparse({ fields, data }, { newline: '\n' }) + '\n' };
+async function exportRuns(db: store.Db, ids: number[], format: 'json' | 'csv'): Promise<CallOutput<'runs/export'>> {
+  ids.forEach((id) => store.getRun(db, id)); // a missing run is refused before anything is written
+  return { filename: exportName(ids, format, 'long'), mime: format === 'json' ? 'application/json' : 'text/csv', body: await collect(exportStream(db, ids, format, 'long')) };
 }
 
 /** A solve as stored: the allocation spread over the solves table's columns. */

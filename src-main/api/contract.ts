@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Study, StudyFile, StudyStartInput } from './study';
-import { BuiltinInfo, CurveFit, LearningCurve, CompareInput, Comparison, MetricPoint, ModelKind, ProgressEvent, RunStartInput, Dataset, DatasetSummary, ImportInput, Split, DbInfo, ExportedFile, ExportFormat, Id, PolicyName, Run, RunStatus, Solve, SolveParams, Sweep, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
+import { BulkTagInput, RunList, RunListInput, RunSelection, SaveViewInput, SavedView, WideExportInput } from './runs';
+import { BuiltinInfo, CurveFit, LearningCurve, CompareInput, Comparison, MetricPoint, ModelKind, ProgressEvent, RunStartInput, Dataset, DatasetSummary, ImportInput, Split, DbInfo, ExportedFile, ExportFormat, Id, PolicyName, Run, Solve, SolveParams, Sweep, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
 
 /**
  * THE contract: every call any door (Electron IPC, serve mode, CLI, tests) can make,
@@ -22,6 +23,7 @@ const TrackingStatus = z.object({
 
 export const api = {
   'db/info': call(none, DbInfo, 'where the database is, its schema version and row counts'),
+  'db/compact': call(none, z.object({ before: z.number(), after: z.number() }), 'rewrite the database file without its free pages (and with the current page layout); sizes in bytes'),
   'datasets/list': call(none, z.array(DatasetSummary), 'stored data sets with their split counts'),
   'datasets/get': call(byId, Dataset, 'one data set with its statistics: label balance, token lengths, training tokens'),
   'datasets/builtins': call(none, z.array(BuiltinInfo), 'the built-in data sets and whether each is loaded'),
@@ -65,15 +67,21 @@ export const api = {
   'runs/resume': call(byId, Run, 'queue an interrupted, failed or cancelled run again, from its latest checkpoint'),
   'runs/update': call(z.object({ id: Id, notes: z.string().max(100_000).optional(), tags: z.array(z.string().trim().min(1).max(100)).max(50).optional() }).strict(), Run, "a run's notes and tags"),
   'runs/delete': call(byId, z.object({ ok: z.literal(true) }), 'delete a stopped run, its metrics and checkpoint files'),
+  'runs/deleteMany': call(RunSelection, z.object({ deleted: z.number().int(), skipped: z.array(Id) }), 'delete the named runs, or every run the query matches; runs still training are skipped'),
+  'runs/tag': call(BulkTagInput, z.object({ changed: z.number().int() }), 'add and remove tags on many runs at once'),
+  'runs/exportWide': call(WideExportInput, ExportedFile, 'one row per run: its config fields and final metrics (CSV or JSON)'),
+  'views/list': call(none, z.array(SavedView), 'the named views of the compare screen'),
+  'views/save': call(SaveViewInput, SavedView, 'save (or overwrite) a named view'),
+  'views/delete': call(byId, z.object({ ok: z.literal(true) }), 'delete a named view'),
   'runs/metrics': call(byId, z.array(MetricPoint), "every metric point a run logged, in order"),
   'runs/curves': call(
-    z.object({ ids: z.array(Id).min(1).max(500), metric: z.string().min(1) }).strict(),
+    z.object({ ids: z.array(Id).min(1).max(1000), metric: z.string().min(1) }).strict(),
     z.array(z.object({ runId: Id, task: z.string(), epoch: z.array(z.number()), step: z.array(z.number()), value: z.array(z.number()), attention: z.array(z.number()), wallMs: z.array(z.number()) })),
     'one metric of many runs as curves (per task), for comparing',
   ),
   'runs/compare': call(CompareInput, Comparison, 'curves of many runs grouped into mean ± std bands, their final values and attention, and the config fields that differ'),
   'runs/exportMany': call(z.object({ ids: z.array(Id).min(1).max(500), format: ExportFormat }).strict(), ExportedFile, "several runs' configs and metric points as one JSON or CSV file"),
-  'runs/list': call(z.object({ status: RunStatus.optional(), taskSetId: Id.optional() }).strict(), z.array(Run), 'runs, optionally filtered'),
+  'runs/list': call(RunListInput, RunList, 'a page of slim run rows, filtered, searched (policy:lp seed:1 test.accuracy>0.9 words) and sorted on the server, with the total'),
   'runs/get': call(byId, Run, 'one run'),
   'tracking/status': call(none, TrackingStatus, "the MLflow-compatible tracking API: where it listens and the token scripts send"),
   'tracking/start': call(z.object({ port: z.number().int().min(1).max(65535).optional() }).strict(), TrackingStatus, 'start the tracking API on 127.0.0.1 (default port 5000 when free)'),

@@ -328,15 +328,21 @@ export const RunStartInput = SolveParams.extend({
   .refine((r) => r.model !== 'transformer' || r.dim % 2 === 0, { message: 'the transformer splits dim over 2 attention heads: dim must be even', path: ['dim'] });
 export type RunStartInput = z.input<typeof RunStartInput>;
 
+/** Bands: mean ± std, mean ± 95 % t-interval, median with interquartile range, or min–max. */
+export const Aggregate = z.enum(['std', 'ci95', 'iqr', 'minmax']);
+export type Aggregate = z.infer<typeof Aggregate>;
+
 /** Which runs to compare, on which metric and axis, grouped how. */
 export const CompareInput = z.object({
-  ids: z.array(Id).min(1, 'select at least one run').max(500),
+  ids: z.array(Id).min(1, 'select at least one run').max(10_000, 'compare at most 10,000 runs at once'),
   metric: z.string().min(1).default('test.accuracy'),
   x: z.enum(['epoch', 'attention', 'wallMs']).default('epoch'),
   /** 'policy', 'model', 'seed', 'taskSet' or any config field; null: every run on its own */
   groupBy: z.string().min(1).nullable().default(null),
   /** one curve per task, or the mean over tasks */
   perTask: z.boolean().default(false),
+  /** the band around each group's centre line */
+  aggregate: Aggregate.default('std'),
 }).strict();
 export type CompareInput = z.output<typeof CompareInput>;
 
@@ -346,14 +352,18 @@ export const Comparison = z.object({
   groupBy: z.string().nullable(),
   tasks: z.array(z.string()),
   runs: z.array(z.object({
-    id: Id, name: z.string(), status: RunStatus, group: z.string(), seed: z.number(), policy: z.string(), model: z.string(), epochs: z.number(),
+    id: Id, name: z.string(), status: RunStatus, group: z.string(), seed: z.number(), policy: z.string(), model: z.string(), epochs: z.number(), taskSet: z.string(),
     final: z.record(z.string(), z.number().nullable()), mean: z.number().nullable(),
     /** tokens spent, and the mean metric gained over epoch 0 per million of them */
     attention: z.number(), gainPerMTokens: z.number().nullable(), best: z.boolean(),
   })),
   /** per group (and task, '' = mean over tasks): mean ± std over the group's runs, point by point */
-  series: z.array(z.object({ group: z.string(), task: z.string(), runIds: z.array(Id), x: z.array(z.number()), mean: z.array(z.number()), std: z.array(z.number()), n: z.array(z.number()) })),
-  /** config fields that differ between groups */
+  aggregate: Aggregate.default('std'),
+  /** per group: `mean` is the centre line (the median for 'iqr'), `lo`–`hi` the band, `std` the sample std */
+  series: z.array(z.object({ group: z.string(), task: z.string(), runIds: z.array(Id), x: z.array(z.number()), mean: z.array(z.number()), std: z.array(z.number()), lo: z.array(z.number()).optional(), hi: z.array(z.number()).optional(), n: z.array(z.number()) })),
+  /** what the reader must know: runs of several task sets, say */
+  warnings: z.array(z.string()).default([]),
+  /** every field that varies among the selected runs, with its value(s) in each group */
   diff: z.array(z.object({ field: z.string(), values: z.array(z.object({ group: z.string(), value: z.string() })) })),
 });
 export type Comparison = z.infer<typeof Comparison>;

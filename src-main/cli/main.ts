@@ -45,6 +45,12 @@ const num = (v: string) => {
 };
 
 const db = program.command('db').description('the experiment database');
+db.command('compact')
+  .description('rewrite the database file without its free pages (deleted runs give their space back); needs no run training')
+  .action(async () => {
+    const r = await open().call('db/compact', {});
+    out(`compacted: ${bytes(r.before)} → ${bytes(r.after)}`);
+  });
 db.command('info')
   .description('where the database is, its schema version and what it holds')
   .option('--json', 'print JSON')
@@ -399,22 +405,43 @@ runs
     await follow([id(rid)]);
   });
 runs
-  .command('delete <id>')
-  .description('delete a stopped run with its metrics and checkpoint files')
-  .action(async (rid: string) => {
-    await open().call('runs/delete', { id: id(rid) });
-    out(`run ${rid} deleted`);
+  .command('delete [ids...]')
+  .description('delete stopped runs with their metrics and checkpoint files (by id, or every run --query matches)')
+  .option('-q, --query <query>', 'every run this query matches (as in runs list)')
+  .action(async (rids: string[], o) => {
+    if (!rids.length && o.query === undefined) throw new LabError('invalid_input', 'name the runs to delete, or give --query');
+    if (rids.length === 1 && o.query === undefined) {
+      await open().call('runs/delete', { id: id(rids[0]) });
+      return out(`run ${rids[0]} deleted`);
+    }
+    const r = await open().call('runs/deleteMany', rids.length ? { ids: rids.map(id) } : { q: o.query });
+    out(`${r.deleted} run${r.deleted === 1 ? '' : 's'} deleted${r.skipped.length ? `; still training, left alone: ${r.skipped.join(', ')}` : ''}`);
+  });
+runs
+  .command('tag <ids...>')
+  .description('add (+tag) and remove (-tag) tags on many runs: runs tag 5 6 7 +best -draft')
+  .action(async (args: string[]) => {
+    const ids = args.filter((a) => !/^[+-]/.test(a)).map(id);
+    const r = await open().call('runs/tag', { ids, add: args.filter((a) => a.startsWith('+')).map((a) => a.slice(1)), remove: args.filter((a) => a.startsWith('-')).map((a) => a.slice(1)) });
+    out(`${r.changed} run${r.changed === 1 ? '' : 's'} changed`);
   });
 runs
   .command('list')
-  .description('all runs')
+  .description('runs, filtered, searched and sorted in the database')
   .addOption(new Option('--status <status>', 'only runs in this status').choices(['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted']))
+  .option('-q, --query <query>', "e.g. 'policy:lp seed:1 test.accuracy>0.9 words' (config fields, seed, id:5..9, status, tag, set, name; a dotted name is a final metric)")
+  .option('--sort <column>', 'id, name, status, seed, createdAt, duration, tags, notes, taskSet, policy, final, config:FIELD', 'id')
+  .option('--desc', 'largest first')
+  .option('--metric <name>', 'the final metric shown (and sorted by with --sort final)', 'test.accuracy')
+  .option('--columns <fields>', 'config fields to show, comma-separated')
+  .option('--limit <n>', 'at most this many rows', (v) => Math.floor(num(v)), 1000)
   .option('--json', 'print JSON')
   .action(async (o) => {
-    const list = await open().call('runs/list', o.status ? { status: o.status } : {});
-    if (o.json) return json(list);
-    if (!list.length) return out('no runs yet');
-    out(table(['id', 'name', 'status', 'seed', 'backend', 'created', 'tags'], list.map((r) => [r.id, r.name, r.status, r.seed, r.backend, r.createdAt, r.tags.join(',')])));
+    const { total, rows } = await open().call('runs/list', { ...(o.status ? { status: o.status } : {}), q: o.query, sort: o.sort, desc: !!o.desc, metric: o.metric, limit: o.limit, columns: o.columns ? o.columns.split(',') : [] });
+    if (o.json) return json({ total, rows });
+    if (!rows.length) return out(o.query || o.status ? 'no run matches' : 'no runs yet');
+    out(table(['id', 'name', 'status', 'seed', 'set', ...(o.columns ? o.columns.split(',') : []), o.metric, 'created', 'tags'], rows.map((r) => [r.id, r.name, r.status, r.seed, r.taskSet, ...Object.values(r.columns), r.final, r.createdAt, r.tags.join(',')])));
+    if (total > rows.length) out(`${rows.length} of ${total} runs shown (--limit N for more)`);
   });
 
 program
@@ -445,6 +472,7 @@ program
       const last = c.series.filter((s) => s.task === '').map((s) => [s.group, s.n.at(-1), s.mean.at(-1), s.std.at(-1)]);
       out(table(['group', 'runs', `final ${c.metric} mean`, 'std'], last));
     }
+    for (const w of c.warnings) out(`note: ${w}`);
     out(c.diff.length ? `what differs: ${c.diff.map((d) => `${d.field} (${d.values.map((v) => `${v.group}: ${v.value}`).join(', ')})`).join('; ')}` : 'what differs: nothing');
   });
 
@@ -502,7 +530,7 @@ exporting
   .option('--runs <ids>', 'comma-separated run ids (default: every run)')
   .action(async (dir: string, o) => {
     const l = open();
-    const ids = o.runs ? String(o.runs).split(',').map((s) => id(s.trim())) : (await l.call('runs/list', {})).map((r) => r.id);
+    const ids = o.runs ? String(o.runs).split(',').map((s) => id(s.trim())) : (await l.call('runs/list', { desc: false, limit: 1, withIds: true })).ids!;
     if (!ids.length) throw new LabError('invalid_input', 'there are no runs to export');
     const r = await l.call('runs/exportMlflow', { ids, dir: resolve(dir) });
     out(`wrote ${r.runs} run(s) with ${r.points.toLocaleString('en-US')} metric points in ${r.experiments} experiment(s) to ${resolve(dir)}`);

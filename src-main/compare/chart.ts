@@ -1,4 +1,5 @@
 import type { Comparison } from '../api/schemas';
+import { metricRange } from './stats';
 
 /**
  * The comparison as an ECharts option, shared by the renderer (in the browser) and the
@@ -53,28 +54,52 @@ export function lttb(xs: readonly number[], ys: readonly number[], threshold: nu
   return keep;
 }
 
-export interface ChartOptions { smoothing: number; raw: boolean; task?: string; title?: string; compact?: boolean }
+/** How one group (or run) is drawn: the user may hide it, pin it on top, recolour or rename it. */
+export interface GroupStyle { hidden?: boolean; pinned?: boolean; color?: string; label?: string }
+
+export interface ChartOptions {
+  smoothing: number; raw: boolean; task?: string; title?: string; compact?: boolean;
+  /** a picture (PNG): the legend cannot scroll, so many entries are summarised */
+  still?: boolean;
+  /** y on a log scale */
+  logY?: boolean;
+  /** box zoom (toolbox) and a range slider under the x-axis; `range`: the x shown, null for all */
+  zoom?: boolean;
+  range?: [number, number] | null;
+  styles?: Record<string, GroupStyle>;
+}
+
+/** More legend entries than this: the app's legend scrolls; a picture lists these and says how many more. */
+export const LEGEND_MAX = 12;
 
 /** One chart of the comparison: the mean over tasks, or one task (small multiples draw one per task). */
 export function compareChartOption(c: Comparison, o: ChartOptions): { option: Record<string, unknown>; downsampled: boolean } {
   const task = o.task ?? '';
   const scale = c.x === 'wallMs' ? 1 / 1000 : 1;
+  const [min, max] = metricRange(c.metric);
+  const clip = (v: number) => Math.min(max, Math.max(min, v));
   const groups = [...new Set(c.series.map((s) => s.group))];
-  const color = (g: string) => PALETTE[groups.indexOf(g) % PALETTE.length];
+  const style = (g: string): GroupStyle => o.styles?.[g] ?? {};
+  const color = (g: string) => style(g).color ?? PALETTE[groups.indexOf(g) % PALETTE.length];
+  const label = (g: string) => style(g).label || g;
+  // pinned groups are drawn last (on top) and listed first
+  const shown = groups.filter((g) => !style(g).hidden).sort((a, b) => Number(!!style(b).pinned) - Number(!!style(a).pinned));
   let downsampled = false;
   const series: Record<string, unknown>[] = [];
-  for (const s of c.series.filter((x) => x.task === task)) {
+  for (const s of c.series.filter((x) => x.task === task && !style(x.group).hidden)) {
+    const name = label(s.group), pinned = !!style(s.group).pinned;
     const x = s.x.map((v) => v * scale), y = ema(s.mean, o.smoothing);
     const idx = x.length > MAX_POINTS ? lttb(x, y, MAX_POINTS) : null;
     if (idx) downsampled = true;
     const pick = <T,>(a: T[]) => (idx ? idx.map((i) => a[i]) : a);
-    const px = pick(x), py = pick(y);
-    series.push({ name: s.group, type: 'line', showSymbol: px.length <= 60, symbolSize: 4, color: color(s.group), data: px.map((v, i) => [v, py[i]]), z: 3 });
-    if (s.std.some((v) => v > 0)) {
-      // mean ± std over the group's runs, as one polygon (upper edge forward, lower edge back)
-      const lo = pick(ema(s.mean.map((m, i) => m - s.std[i]), o.smoothing)), hi = pick(ema(s.mean.map((m, i) => m + s.std[i]), o.smoothing));
+    const lo = pick(ema(s.lo ?? s.mean.map((m, i) => m - s.std[i]), o.smoothing).map(clip));
+    const hi = pick(ema(s.hi ?? s.mean.map((m, i) => m + s.std[i]), o.smoothing).map(clip));
+    const px = pick(x), py = pick(y), pn = pick(s.n);
+    series.push({ name, type: 'line', showSymbol: px.length <= 60, symbolSize: 4, color: color(s.group), data: px.map((v, i) => [v, py[i], pn[i], lo[i], hi[i]]), z: pinned ? 6 : 3, lineStyle: pinned ? { width: 3 } : undefined });
+    if (s.n.some((v) => v > 1)) {
+      // the band over the group's runs, as one polygon (upper edge forward, lower edge back)
       series.push({
-        name: s.group, type: 'custom', silent: true, color: color(s.group), z: 1, tooltip: { show: false },
+        name, type: 'custom', silent: true, color: color(s.group), z: pinned ? 5 : 1, tooltip: { show: false },
         data: px.map((v, i) => [v, lo[i], hi[i]]), encode: { x: 0, y: [1, 2] },
         renderItem: (params: { dataIndex: number }, api: { coord: (p: number[]) => number[] }) => {
           if (params.dataIndex !== 0) return null;
@@ -83,19 +108,38 @@ export function compareChartOption(c: Comparison, o: ChartOptions): { option: Re
         },
       });
     }
-    if (o.raw && o.smoothing > 0) series.push({ name: s.group, type: 'scatter', symbolSize: 3, color: color(s.group), data: x.map((v, i) => [v, s.mean[i]]), z: 2, tooltip: { show: false } });
+    if (o.raw && o.smoothing > 0) series.push({ name, type: 'scatter', symbolSize: 3, color: color(s.group), data: x.map((v, i) => [v, s.mean[i]]), z: 2, tooltip: { show: false } });
   }
+  const many = shown.length > LEGEND_MAX;
+  const drawn = series.filter((x) => x.type === 'custom').flatMap((x) => (x.data as number[][]).flatMap((p) => [p[1], p[2]]));
+  const atMin = drawn.some((v) => v <= min), atMax = drawn.some((v) => v >= max);
+  const range = o.range ? { startValue: o.range[0], endValue: o.range[1] } : {};
   const title = [o.title ?? (task || `mean over tasks`), downsampled ? `(LTTB: ${MAX_POINTS.toLocaleString('en-US')} points per series)` : ''].filter(Boolean).join(' ');
+  // a picture cannot scroll: the first entries, then how many more (their names are in the table)
+  const legendData = (o.still && many ? shown.slice(0, LEGEND_MAX) : shown).map(label);
+  const subtext = o.still && many ? `legend: ${LEGEND_MAX} of ${shown.length}; the rest in the table` : many ? `${shown.length} series: names in the tooltips` : '';
+  const top = (o.compact ? 24 : 30) + (subtext ? 14 : 0);
+  const fmt = (v: number) => (Math.abs(v) >= 1000 ? v.toLocaleString('en-US', { maximumFractionDigits: 0 }) : v.toFixed(3));
+  const line = (p: { seriesName: string; marker: string; data: number[] }) => {
+    const [, m, n, l, h] = p.data;
+    return `${p.marker}${p.seriesName}: ${fmt(m)}${n > 1 ? ` (n = ${n}, ${c.aggregate === 'iqr' ? 'IQR' : c.aggregate === 'minmax' ? 'range' : c.aggregate === 'ci95' ? '95 %' : '±std'} ${fmt(l)}–${fmt(h)})` : ''}`;
+  };
   return {
     downsampled,
     option: {
       animation: false,
-      title: { text: title, left: 'center', textStyle: { fontSize: o.compact ? 12 : 14 } },
-      tooltip: { trigger: 'axis' },
-      legend: o.compact ? undefined : { top: 30, data: groups },
-      grid: { left: 56, right: 20, top: o.compact ? 30 : 66, bottom: 44 },
+      title: { text: title, subtext, left: 'center', textStyle: { fontSize: o.compact ? 12 : 14 }, subtextStyle: { fontSize: 11 }, itemGap: 2 },
+      // one line per series; past a few series, the one under the pointer
+      tooltip: many
+        ? { trigger: 'item', formatter: (p: { seriesName: string; marker: string; data: number[] }) => `${line(p)}<br/>x = ${fmt(p.data[0])}` }
+        : { trigger: 'axis', formatter: (ps: { seriesName: string; marker: string; data: number[] }[]) => [`x = ${fmt(ps[0]?.data[0] ?? 0)}`, ...ps.map(line)].join('<br/>') },
+      legend: { type: o.still ? 'plain' : 'scroll', top, left: 60, right: 90, data: legendData, textStyle: { fontSize: o.compact ? 10 : 12 }, itemWidth: o.compact ? 14 : 25 },
+      grid: { left: 64, right: 24, top: top + 30, bottom: o.zoom ? 78 : 44 },
+      toolbox: o.zoom ? { right: 8, top: 0, feature: { dataZoom: { yAxisIndex: 'none', title: { zoom: 'box zoom', back: 'undo zoom' } }, restore: { title: 'reset zoom' } } } : undefined,
+      dataZoom: o.zoom ? [{ type: 'inside', xAxisIndex: 0, filterMode: 'none', ...range }, { type: 'slider', xAxisIndex: 0, bottom: 8, height: 18, filterMode: 'none', ...range }] : undefined,
       xAxis: { type: 'value', name: X_LABEL[c.x], nameLocation: 'middle', nameGap: 28, scale: c.x !== 'epoch' },
-      yAxis: { type: 'value', name: c.metric, scale: true },
+      // a band clipped at the metric's bound ends the axis there (no ticks at 1.2 for an accuracy)
+      yAxis: o.logY ? { type: 'log', name: `${c.metric} (log)`, nameLocation: 'middle', nameGap: 42 } : { type: 'value', name: c.metric, nameLocation: 'middle', nameGap: 42, scale: true, min: atMin ? min : undefined, max: atMax ? max : undefined },
       series,
     },
   };

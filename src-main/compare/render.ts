@@ -10,7 +10,7 @@ import { compareChartOption, type ChartOptions } from './chart';
 export function renderComparisonPng(c: Comparison, o: ChartOptions, size = { width: 1000, height: 520 }): Buffer {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, ...size });
   try {
-    chart.setOption({ backgroundColor: '#ffffff', textStyle: { fontFamily: 'DejaVu Sans, Liberation Sans, sans-serif' }, ...compareChartOption(c, o).option });
+    chart.setOption({ backgroundColor: '#ffffff', textStyle: { fontFamily: 'DejaVu Sans, Liberation Sans, sans-serif' }, ...compareChartOption(c, { ...o, still: true }).option }); // a picture: its legend cannot scroll
     const svg = chart.renderToSVGString();
     return new Resvg(svg, { background: '#ffffff', fitTo: { mode: 'width', value: size.width * 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
   } finally {

@@ -93,6 +93,11 @@ export class RunQueue {
     return new Promise((resolve) => this.waiters.set(runId, [...(this.waiters.get(runId) ?? []), resolve]));
   }
 
+  /** Any run queued or training here. */
+  busy(): boolean {
+    return this.queue.length > 0 || this.live.size > 0;
+  }
+
   isActive(runId: number): boolean {
     return this.queue.includes(runId) || this.live.has(runId);
   }
@@ -255,11 +260,22 @@ export class RunQueue {
   /** Deletes a stopped run with its checkpoint files. */
   delete(runId: number): void {
     if (this.isActive(runId)) throw new LabError('conflict', `run ${runId} is ${store.getRun(this.db, runId).status}: cancel it first`);
-    const files = this.db.name === ':memory:' ? [] : [store.getCheckpoint(this.db, runId, 'latest'), store.getCheckpoint(this.db, runId, 'best')];
-    store.deleteRun(this.db, runId);
-    if (this.db.name === ':memory:') return;
-    for (const c of files) if (c) rmSync(c.path, { force: true }); // named by this database only (older runs' files may sit elsewhere)
-    rmSync(this.checkpointDir(runId), { recursive: true, force: true });
+    this.deleteMany([runId]);
+  }
+
+  /** Deletes stopped runs in one transaction, then their checkpoint files; runs still queued or training are skipped and returned. */
+  deleteMany(runIds: readonly number[]): { deleted: number; skipped: number[] } {
+    const skipped = runIds.filter((id) => this.isActive(id));
+    const doomed = runIds.filter((id) => !this.isActive(id));
+    const files = store.writeTx(this.db, () => doomed.flatMap((id) => {
+      const f = this.db.name === ':memory:' ? [] : [store.getCheckpoint(this.db, id, 'latest')?.path, store.getCheckpoint(this.db, id, 'best')?.path, this.checkpointDir(id)];
+      store.deleteRun(this.db, id);
+      return f;
+    }));
+    store.releaseFreePages(this.db); // deleted runs give their space back
+    // named by this database only (older runs' files may sit elsewhere)
+    for (const f of files) if (f) rmSync(f, { recursive: true, force: true });
+    return { deleted: doomed.length, skipped };
   }
 }
 

@@ -52,6 +52,7 @@ export async function serve(o: ServeOptions): Promise<Served> {
       }
       if (o.trackingOnly) return json(res, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: `this is Attention Lab's MLflow-compatible tracking server: use ${MLFLOW_PREFIXES[0]}…` });
       if (url.pathname === '/api/events') return events(req, res, url);
+      if (url.pathname === '/api/export') return await exportRoute(req, res);
       if (url.pathname.startsWith('/api/')) return await api(req, res, url.pathname.slice(5));
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
       return await file(res, url.pathname);
@@ -90,6 +91,27 @@ export async function serve(o: ServeOptions): Promise<Served> {
     }
     const result = await envelope(() => o.lab.call(name, body, { remote: true }));
     json(res, result.ok ? 200 : STATUS[result.error.code], result);
+  }
+
+  /**
+   * Exports stream: chunk by chunk as the store is read, waiting for the socket to drain,
+   * so memory stays bounded by one run and other calls are answered between chunks.
+   */
+  async function exportRoute(req: IncomingMessage, res: ServerResponse) {
+    if (!authorised(req)) return json(res, 401, { ok: false, error: { code: 'invalid_input', message: 'missing or wrong token: open the URL printed at start-up' } });
+    let stream;
+    try {
+      stream = o.lab.exportStream(await readJson(req));
+    } catch (e) {
+      const code = e instanceof LabError ? e.code : 'invalid_input';
+      return json(res, (e as { status?: number }).status ?? STATUS[code], { ok: false, error: { code, message: (e as Error).message } });
+    }
+    res.writeHead(200, { 'content-type': stream.mime, 'content-disposition': `attachment; filename="${stream.filename}"`, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+    for await (const chunk of stream.chunks) {
+      if (res.destroyed) break; // the reader went away: stop reading the store
+      if (!res.write(chunk)) await drained(res);
+    }
+    res.end();
   }
 
   async function file(res: ServerResponse, pathname: string) {
@@ -150,6 +172,12 @@ function sendStatic(res: ServerResponse, type: string, data: Buffer, cache: stri
   res.writeHead(200, headers);
   res.end(body);
 }
+/** Resolves when the socket takes more (or goes away), leaving no listener behind. */
+const drained = (res: ServerResponse) => new Promise<void>((resolve) => {
+  const done = () => (res.off('drain', done), res.off('close', done), resolve());
+  res.on('drain', done);
+  res.on('close', done);
+});
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer) {
   res.writeHead(status, { 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });

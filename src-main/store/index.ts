@@ -11,3 +11,6 @@ export * from './curveFits';
 export * from './studies';
 export * from './info';
 export * from './tracked';
+export * from './finals';
+export * from './runQuery';
+export * from './views';

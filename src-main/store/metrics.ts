@@ -1,6 +1,7 @@
 import { LabError } from '../api/errors';
 import type { MetricPoint } from '../api/schemas';
 import { type Db, cached, writeTx } from './db';
+import { recomputeFinals, updateFinals } from './finals';
 
 /** Most rows per INSERT statement: one JS→C crossing for many rows is what makes batches fast. */
 const CHUNK = 128;
@@ -19,30 +20,45 @@ export function appendMetrics(db: Db, runId: number, points: readonly MetricPoin
   writeTx(db, () => {
     if (!stmt(db, 'SELECT 1 FROM runs WHERE id = ?').get(runId))
       throw new LabError('not_found', `metric points: run ${runId} does not exist`);
-    stmt(db, 'DELETE FROM metric_series WHERE run_id = ?').run(runId); // a packed view would now be stale
-    for (let i = 0; i < points.length; i += CHUNK) {
-      const n = Math.min(CHUNK, points.length - i);
-      const args = new Array(n * 8);
-      for (let k = 0; k < n; k++) {
-        const p = points[i + k];
-        const o = k * 8;
-        args[o] = runId; args[o + 1] = p.metric; args[o + 2] = p.task; args[o + 3] = p.epoch;
-        args[o + 4] = p.step; args[o + 5] = p.value; args[o + 6] = p.attention; args[o + 7] = p.wallMs;
-      }
-      insertOf(db, n).run(args);
-    }
+    unsealRun(db, runId); // the run logs again: its packed series go back to the log
+    insertPoints(db, runId, points);
+    updateFinals(db, runId, points);
   });
+}
+
+function insertPoints(db: Db, runId: number, points: readonly MetricPoint[]): void {
+  for (let i = 0; i < points.length; i += CHUNK) {
+    const n = Math.min(CHUNK, points.length - i);
+    const args = new Array(n * 8);
+    for (let k = 0; k < n; k++) {
+      const p = points[i + k];
+      const o = k * 8;
+      args[o] = runId; args[o + 1] = p.metric; args[o + 2] = p.task; args[o + 3] = p.epoch;
+      args[o + 4] = p.step; args[o + 5] = p.value; args[o + 6] = p.attention; args[o + 7] = p.wallMs;
+    }
+    insertOf(db, n).run(args);
+  }
 }
 
 /** Drops a run's points after `epoch` (all of them for −1): a resumed run logs those epochs again. */
 export function deleteMetricsAfter(db: Db, runId: number, epoch: number): void {
   writeTx(db, () => {
+    unsealRun(db, runId);
     db.prepare('DELETE FROM metric_points WHERE run_id = ? AND epoch > ?').run(runId, epoch);
-    db.prepare('DELETE FROM metric_series WHERE run_id = ?').run(runId);
+    recomputeFinals(db, runId);
   });
 }
 
+/** The run's points are packed (it stopped), not in the log. */
+export const isSealed = (db: Db, runId: number) => !!stmt(db, 'SELECT 1 FROM metric_series WHERE run_id = ? LIMIT 1').get(runId);
+
+/** Every point a run logged, ordered by epoch, step, task, metric: from the log, or from its packed series. */
 export function readMetrics(db: Db, runId: number): MetricPoint[] {
+  if (isSealed(db, runId)) {
+    const points = unpack(db, runId);
+    const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    return points.sort((a, b) => a.epoch - b.epoch || a.step - b.step || cmp(a.task, b.task) || cmp(a.metric, b.metric));
+  }
   return db
     .prepare<[number], MetricPoint>(
       `SELECT epoch, step, task, metric, value, attention, wall_ms AS wallMs FROM metric_points
@@ -64,14 +80,36 @@ export interface Curve {
 
 const FIELDS = 5; // epoch, step, value, attention, wall_ms
 
+/** A sealed run's points, from its packed series (in series order). */
+function unpack(db: Db, runId: number): MetricPoint[] {
+  const rows = db.prepare('SELECT metric, task, n, data FROM metric_series WHERE run_id = ?').raw().all(runId) as [string, string, number, Buffer][];
+  const points: MetricPoint[] = [];
+  for (const [metric, task, n, data] of rows) {
+    const f = new Float64Array(data.buffer, data.byteOffset, n * FIELDS);
+    for (let o = 0; o < n * FIELDS; o += FIELDS) points.push({ epoch: f[o], step: f[o + 1], task, metric, value: f[o + 2], attention: f[o + 3], wallMs: f[o + 4] });
+  }
+  return points;
+}
+
+/** Puts a sealed run's points back into the log (it is about to log again), and drops its packed series. */
+function unsealRun(db: Db, runId: number): void {
+  if (!isSealed(db, runId)) return;
+  const points = unpack(db, runId);
+  stmt(db, 'DELETE FROM metric_series WHERE run_id = ?').run(runId);
+  insertPoints(db, runId, points);
+}
+
 /**
  * Packs a stopped run's points into metric_series, one float64 blob per (metric, task),
  * so that comparing many runs reads hundreds of rows instead of hundreds of thousands.
+ * The packed series become the run's record and its log rows are dropped: the log is
+ * 2–3 times the size per point, and nothing reads it for a stopped run.
  */
 export function sealRun(db: Db, runId: number): void {
   writeTx(db, () => {
+    if (isSealed(db, runId)) return; // already packed, and the log holds nothing since
     const rows = db
-      .prepare('SELECT metric, task, epoch, step, value, attention, wall_ms FROM metric_points WHERE run_id = ? ORDER BY metric, task, epoch, step')
+      .prepare('SELECT metric, task, epoch, step, value, attention, wall_ms FROM metric_points WHERE run_id = ? ORDER BY metric, task, epoch, step, wall_ms, rowid')
       .raw()
       .all(runId) as [string, string, number, number, number, number, number][];
     db.prepare('DELETE FROM metric_series WHERE run_id = ?').run(runId);
@@ -85,6 +123,7 @@ export function sealRun(db: Db, runId: number): void {
       insert.run(runId, metric, task, end - start, Buffer.from(packed.buffer));
       start = end;
     }
+    db.prepare('DELETE FROM metric_points WHERE run_id = ?').run(runId);
   });
 }
 

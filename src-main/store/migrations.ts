@@ -191,6 +191,51 @@ export const migrations: readonly string[] = [
     finished_at  TEXT
   );
   `,
+  /* 5: comparing 10,000 runs — finals to sort and filter on, series that fit in their pages, saved views */ `
+  -- Each run's last value per (metric, task), and for task '' the mean over its tasks (or a
+  -- run-level metric's own last value): what the runs list sorts and filters on, in SQL.
+  CREATE TABLE run_finals (
+    run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    metric  TEXT NOT NULL,
+    task    TEXT NOT NULL,
+    value   REAL NOT NULL,
+    PRIMARY KEY (run_id, metric, task)
+  ) WITHOUT ROWID;
+  INSERT INTO run_finals (run_id, metric, task, value)
+    SELECT run_id, metric, task, value FROM (
+      SELECT run_id, metric, task, value, row_number() OVER (PARTITION BY run_id, metric, task ORDER BY epoch DESC, step DESC) AS k
+      FROM metric_points) WHERE k = 1;
+  INSERT INTO run_finals (run_id, metric, task, value)
+    SELECT run_id, metric, '', avg(value) FROM run_finals WHERE task != '' GROUP BY run_id, metric
+    ON CONFLICT (run_id, metric, task) DO UPDATE SET value = excluded.value;
+
+  -- metric_series as a rowid table: a WITHOUT ROWID row over ~1 KB spills into an overflow
+  -- page of its own (a 2 KB blob took 8 KB); a rowid table keeps it in the leaf page.
+  CREATE TABLE metric_series_rows (
+    id      INTEGER PRIMARY KEY,
+    run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    metric  TEXT NOT NULL,
+    task    TEXT NOT NULL,
+    n       INTEGER NOT NULL,
+    data    BLOB NOT NULL
+  );
+  INSERT INTO metric_series_rows (run_id, metric, task, n, data) SELECT run_id, metric, task, n, data FROM metric_series ORDER BY run_id, metric, task;
+  DROP TABLE metric_series;
+  ALTER TABLE metric_series_rows RENAME TO metric_series;
+  CREATE UNIQUE INDEX metric_series_key ON metric_series(run_id, metric, task);
+  -- a stopped run's packed series are its record; the log keeps only runs that may still log
+  DELETE FROM metric_points WHERE run_id IN (SELECT run_id FROM metric_series);
+
+  CREATE INDEX runs_by_task_set ON runs(task_set_id);
+
+  -- named views of the compare screen (selection, grouping, axis, metric, smoothing, …) as JSON
+  CREATE TABLE saved_views (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+    state       TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -81,7 +81,10 @@ function setRunStatusIn(db: Db, id: number, status: RunStatus, extra: { error?: 
     .run(status, extra.error ?? null, status, t, FINISHED.has(status) ? 1 : 0, t, extra.backend ?? null,
       extra.environment ? JSON.stringify(extra.environment) : null, id);
   if (res.changes === 0) throw new LabError('not_found', `run ${id} does not exist`);
-  if (STOPPED.has(status)) sealRun(db, id); // a stopped run's curves are read packed from now on
+  // a stopped run's curves are read packed from now on. Not a failed run's: packing writes,
+  // and a run fails when the disk is full — its status must be stored in what space is left
+  // (after a SQLITE_FULL SQLite may roll the whole transaction back); it stays in the log
+  if (STOPPED.has(status) && status !== 'failed') sealRun(db, id);
   return getRun(db, id);
 }
 
@@ -124,3 +127,22 @@ export function deleteRun(db: Db, id: number): void {
   if (db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes === 0) throw new LabError('not_found', `run ${id} does not exist`);
 }
 
+
+/** Adds and removes tags on many runs in one transaction; returns how many runs changed. */
+export function tagRuns(db: Db, ids: readonly number[], add: readonly string[], remove: readonly string[]): number {
+  return writeTx(db, () => {
+    const get = db.prepare<[number], { tags: string }>('SELECT tags FROM runs WHERE id = ?');
+    const set = db.prepare('UPDATE runs SET tags = ? WHERE id = ?');
+    let changed = 0;
+    for (const id of ids) {
+      const row = get.get(id);
+      if (!row) throw new LabError('not_found', `run ${id} does not exist`);
+      const before: string[] = JSON.parse(row.tags);
+      const after = [...new Set([...before.filter((t) => !remove.includes(t)), ...add])];
+      if (after.join('\u0000') === before.join('\u0000')) continue;
+      set.run(JSON.stringify(after), id);
+      changed++;
+    }
+    return changed;
+  });
+}

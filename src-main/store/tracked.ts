@@ -3,7 +3,7 @@ import type { RunStatus } from '../api/schemas';
 import { TrackingError } from '../tracking/errors';
 import { filterSql, orderSql } from '../tracking/filter';
 import { type Db, cached, writeTx } from './db';
-import { appendMetrics } from './metrics';
+import { appendMetrics, isSealed, readCurves } from './metrics';
 import { setRunStatus } from './runs';
 
 /**
@@ -195,9 +195,13 @@ export function latestMetrics(db: Db, id: number): LoggedMetric[] {
 /** A metric's history in logging order (step, then time), a page at a time. */
 export function metricHistory(db: Db, runId: string, key: string, maxResults: number, offset: number): { metrics: LoggedMetric[]; more: boolean } {
   const r = getTrackedRun(db, runId);
-  const rows = db
-    .prepare<unknown[], { value: number; step: number; wall_ms: number }>("SELECT value, step, wall_ms FROM metric_points WHERE run_id = ? AND metric = ? AND task = '' ORDER BY step, wall_ms, rowid LIMIT ? OFFSET ?")
-    .all(r.id, key, maxResults + 1, offset);
+  // a finished run's points are kept packed, in logging order; a live run's are in the log
+  const packed = readCurves(db, [r.id], key).find((c) => c.task === '');
+  const rows = packed && isSealed(db, r.id)
+    ? packed.step.slice(offset, offset + maxResults + 1).map((step, i) => ({ value: packed.value[offset + i], step, wall_ms: packed.wallMs[offset + i] }))
+    : db
+      .prepare<unknown[], { value: number; step: number; wall_ms: number }>("SELECT value, step, wall_ms FROM metric_points WHERE run_id = ? AND metric = ? AND task = '' ORDER BY step, wall_ms, rowid LIMIT ? OFFSET ?")
+      .all(r.id, key, maxResults + 1, offset);
   return { metrics: rows.slice(0, maxResults).map((p) => ({ key, value: p.value, step: p.step, timestamp: Math.round((r.startMs ?? 0) + p.wall_ms) })), more: rows.length > maxResults };
 }
 

@@ -42,3 +42,18 @@ export function onEvent<E extends EventName>(name: E, listener: (payload: LabEve
 }
 
 export const door = window.labBridge ? 'desktop' : 'browser';
+
+/**
+ * Exports many runs. In the browser the server streams the file (bounded memory there,
+ * other calls answered meanwhile); the desktop window asks for it in one answer.
+ */
+export async function exportRuns(ids: number[], format: 'csv' | 'json', shape: 'long' | 'wide'): Promise<{ filename: string; blob: Blob }> {
+  if (window.labBridge) {
+    const f = shape === 'wide' ? await call('runs/exportWide', { ids, format }) : await call('runs/exportMany', { ids, format });
+    return { filename: f.filename, blob: new Blob([f.body], { type: f.mime }) };
+  }
+  const res = await fetch('/api/export', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ ids, format, shape }) });
+  if (!res.ok) return unwrap((await res.json()) as Envelope<never>);
+  const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `runs.${format}`;
+  return { filename, blob: await res.blob() };
+}

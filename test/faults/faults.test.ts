@@ -99,7 +99,7 @@ async function resumeAndCheck(path: string, what: string): Promise<void> {
   expect(integrity(path)).toBe('ok');
   const lab = new Lab(path); // a run whose owner died is marked interrupted here
   try {
-    const [run] = await lab.call('runs/list', {});
+    const [run] = (await lab.call('runs/list', {})).rows;
     if (!run) return count(`${what}: killed before the run was stored`, true);
     expect(['interrupted', 'failed', 'completed']).toContain(run.status);
     if (run.status !== 'completed') {
@@ -163,7 +163,7 @@ describe('killed processes', () => {
     await gone(pid);
     const again = new Lab(path);
     try {
-      const [run] = await again.call('runs/list', {});
+      const [run] = (await again.call('runs/list', {})).rows;
       expect(run.status).toBe('interrupted');
       const named = new Set([store.getCheckpoint(again.db, run.id, 'latest')?.path, store.getCheckpoint(again.db, run.id, 'best')?.path]);
       for (const f of readdirSync(again.runs.checkpointDir(run.id))) expect(named.has(join(again.runs.checkpointDir(run.id), f)), f).toBe(true);

@@ -25,7 +25,7 @@ function seeded(path = ':memory:') {
 }
 
 describe('comparing runs', () => {
-  it('groups seeds into mean ± std bands, and the diff shows only what differs between groups', async () => {
+  it('groups seeds into mean ± std bands, and the diff lists what varies between and within groups', async () => {
     const { lab, ids } = seeded();
     const c = await lab.call('runs/compare', { ids, groupBy: 'policy' });
     expect(c.series.map((s) => s.group)).toEqual(['lp', 'uniform']);
@@ -34,7 +34,10 @@ describe('comparing runs', () => {
     expect(lp.mean[0]).toBeCloseTo(0.55, 10); // mean over the two seeds of the mean over tasks
     expect(lp.std[0]).toBeCloseTo(Math.sqrt(0.005), 10); // sample std of 0.5 and 0.6
     expect(c.series[1].std.every((s) => s === 0)).toBe(true);
-    expect(c.diff).toEqual([{ field: 'policy', values: [{ group: 'lp', value: 'lp' }, { group: 'uniform', value: 'uniform' }] }]);
+    expect(c.diff).toEqual([
+      { field: 'policy', values: [{ group: 'lp', value: 'lp' }, { group: 'uniform', value: 'uniform' }] },
+      { field: 'seed', values: [{ group: 'lp', value: '1, 2' }, { group: 'uniform', value: '1, 2' }] }, // varies within each group
+    ]);
     // final table: the best run marked, gain per million tokens = (final − start) / attention · 1e6
     const best = c.runs.find((r) => r.best)!;
     expect(best.id).toBe(ids[1]);
@@ -105,7 +108,7 @@ describe('the comparison chart', () => {
     expect(keep[0]).toBe(0);
     expect(keep.at(-1)).toBe(n - 1);
     expect(keep).toContain(12_345); // the spike survives
-    const comparison = (len: number) => ({ metric: 'm', x: 'epoch' as const, groupBy: null, tasks: [], runs: [], diff: [], series: [{ group: 'g', task: '', runIds: [1], x: xs.slice(0, len), mean: ys.slice(0, len), std: ys.slice(0, len).map(() => 0), n: [] }] });
+    const comparison = (len: number) => ({ metric: 'm', x: 'epoch' as const, groupBy: null, aggregate: 'std' as const, warnings: [], tasks: [], runs: [], diff: [], series: [{ group: 'g', task: '', runIds: [1], x: xs.slice(0, len), mean: ys.slice(0, len), std: ys.slice(0, len).map(() => 0), n: [] }] });
     expect(compareChartOption(comparison(MAX_POINTS), { smoothing: 0, raw: false }).downsampled).toBe(false);
     const big = compareChartOption(comparison(n), { smoothing: 0, raw: false });
     expect(big.downsampled).toBe(true);

@@ -55,8 +55,8 @@ describe('import of an MLflow file store', () => {
     expect(r).toMatchObject({ experiments: 1, runs: 4, alreadyThere: 0, points: 4 + 4 + 3 });
     expect(r.problems).toHaveLength(1);
     expect(r.problems[0]).toMatch(/eeee.*metrics\/val\/accuracy line 1: '1700000001000 oops 0' is not "timestamp value step"/);
-    const runs = await lab.call('runs/list', {});
-    expect(runs.map((x) => [x.name, x.status, x.config.lr]).sort()).toEqual([['run 0.01', 'completed', '0.01'], ['run 0.1', 'completed', '0.1'], ['run 0.5', 'failed', '0.5'], ['run 1.0', 'completed', '1.0']]);
+    const runs = (await lab.call('runs/list', { desc: false, columns: ['lr'] })).rows;
+    expect(runs.map((x) => [x.name, x.status, x.columns.lr]).sort()).toEqual([['run 0.01', 'completed', '0.01'], ['run 0.1', 'completed', '0.1'], ['run 0.5', 'failed', '0.5'], ['run 1.0', 'completed', '1.0']]);
     const a = runs.find((x) => x.name === 'run 0.1')!;
     const acc = (await lab.call('runs/metrics', { id: a.id })).filter((p) => p.metric === 'val/accuracy');
     expect(acc.map((p) => [p.epoch, p.value, p.wallMs])).toEqual([[0, 0.5, 1000], [1, 0.75, 2000]]);
@@ -65,7 +65,7 @@ describe('import of an MLflow file store', () => {
 
     const again = await lab.call('runs/importMlflow', { path: root });
     expect(again).toMatchObject({ experiments: 0, runs: 0, alreadyThere: 4, points: 0 });
-    expect(await lab.call('runs/list', {})).toHaveLength(4);
+    expect((await lab.call('runs/list', {})).rows).toHaveLength(4);
   });
 
   it('the CLI imports, says what it skipped, and the serve door may not name a path', async () => {
@@ -100,7 +100,7 @@ describe('import of an MLflow SQLite tracking database', () => {
     src.close();
     const lab = openLab();
     expect(await lab.call('runs/importMlflow', { path })).toMatchObject({ experiments: 1, runs: 1, points: 2, problems: [] });
-    const [run] = await lab.call('runs/list', {});
+    const run = await lab.call('runs/get', { id: (await lab.call('runs/list', {})).rows[0].id });
     expect(run).toMatchObject({ name: 'cnn', status: 'completed', config: { filters: '32' }, source: 'mlflow' });
     expect((await lab.call('runs/importMlflow', { path })).alreadyThere).toBe(1);
   });
@@ -110,7 +110,7 @@ describe('export back to MLflow', () => {
   it('writes a file store that reads back the same runs, params and histories, and refuses a folder that is not empty', async () => {
     const lab = openLab();
     await lab.call('runs/importMlflow', { path: fileStore() });
-    const ids = (await lab.call('runs/list', {})).map((r) => r.id);
+    const ids = (await lab.call('runs/list', { desc: false })).rows.map((r) => r.id);
     const out = join(fresh(), 'exported');
     expect(await lab.call('runs/exportMlflow', { ids, dir: out })).toMatchObject({ runs: 4, points: 11 });
     expect(readFileSync(join(out, '1', 'a'.repeat(32), 'metrics', 'val', 'accuracy'), 'utf8')).toBe('1700000001000 0.5 0\n1700000002000 0.75 1\n');
@@ -118,7 +118,7 @@ describe('export back to MLflow', () => {
 
     const back = openLab();
     expect(await back.call('runs/importMlflow', { path: out })).toMatchObject({ runs: 4, points: 11, problems: [] });
-    const key = (l: Lab) => async () => Promise.all((await l.call('runs/list', {})).map(async (r) => [r.name, r.status, r.config, (await l.call('runs/metrics', { id: r.id })).map((p) => [p.metric, p.epoch, p.value])]));
+    const key = (l: Lab) => async () => Promise.all((await l.call('runs/list', { desc: false })).rows.map(async (r) => [r.name, r.status, (await l.call('runs/get', { id: r.id })).config, (await l.call('runs/metrics', { id: r.id })).map((p) => [p.metric, p.epoch, p.value])]));
     expect((await key(back)()).sort()).toEqual((await key(lab)()).sort());
   });
 });
@@ -127,7 +127,7 @@ describe('imported runs compare like the lab’s own', () => {
   it('grouped by a param: one band per value, the param in the diff', async () => {
     const lab = openLab();
     await lab.call('runs/importMlflow', { path: fileStore() });
-    const ids = (await lab.call('runs/list', {})).filter((r) => r.name !== 'run 0.5').map((r) => r.id); // leave the deleted one out
+    const ids = (await lab.call('runs/list', { desc: false })).rows.filter((r) => r.name !== 'run 0.5').map((r) => r.id); // leave the deleted one out
     const c = await lab.call('runs/compare', { ids, metric: 'val/accuracy', x: 'epoch', groupBy: 'lr', perTask: false });
     expect(c.series.map((s) => s.group).sort()).toEqual(['0.01', '0.1']); // run 1.0 logged no val/accuracy
     expect(c.tasks).toEqual(['(run)']);

@@ -278,7 +278,7 @@ describe('hostile and odd input', () => {
     const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
     expect(code).toBe(141);
     const again = openLab(db);
-    const run = (await again.call('runs/list', {}))[0];
+    const run = (await again.call('runs/list', {})).rows[0];
     expect(run.status).toBe('interrupted');
   }, 60_000);
 });

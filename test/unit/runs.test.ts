@@ -82,7 +82,7 @@ describe('training runs', () => {
     const runs = await lab.call('runs/start', { taskSetId, epochs: 2, seeds: [1, 2, 3] });
     expect(runs.map((r) => r.name)).toEqual(['toy · lp · bag · seed 1', 'toy · lp · bag · seed 2', 'toy · lp · bag · seed 3']);
     await event(lab, (e) => e.runId === runs[0].id && e.phase.startsWith('epoch'));
-    const statuses = (await lab.call('runs/list', {})).map((r) => r.status);
+    const statuses = (await lab.call('runs/list', { desc: false })).rows.map((r) => r.status);
     expect(statuses).toEqual(['running', 'queued', 'queued']);
     for (const r of runs) expect((await lab.runs.wait(r.id)).status).toBe('completed');
   }, 60_000);
@@ -167,7 +167,7 @@ describe('training runs', () => {
       [{ taskSetId, model: 'transformer', dim: 5 }, /dim must be even/],
     ];
     for (const [input, message] of cases) await expect(lab.call('runs/start', input)).rejects.toThrow(message);
-    expect(await lab.call('runs/list', {})).toEqual([]);
+    expect((await lab.call('runs/list', {})).rows).toEqual([]);
     const memory = new Lab(':memory:');
     labs.push(memory);
     await expect(memory.call('runs/start', { taskSetId: 1 })).rejects.toThrow(/database on disk/);

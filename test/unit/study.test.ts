@@ -47,7 +47,7 @@ describe('the study', () => {
     expect(readFileSync(join(report, 'curves.png')).subarray(1, 4).toString()).toBe('PNG');
     for (const t of set.tasks) expect(existsSync(join(report, `curve-${t.name}.png`))).toBe(true);
     // the study's runs carry its tag: the compare view filters by it
-    const runs = await lab.call('runs/list', {});
+    const runs = (await lab.call('runs/list', {})).rows;
     expect(runs).toHaveLength(1 + 3 * 2);
     expect(new Set(runs.map((x) => x.tags.find((t) => t.startsWith('study:'))))).toEqual(new Set([expect.stringMatching(/^study:built-in mix:/)]));
     await expect(runStudy(lab, { taskSetId: set.id, policies: [], seeds: [1], epochs: 1, pilotEpochs: 3, pilotFraction: 0.25, report })).rejects.toThrow(/at least one policy/);

@@ -52,7 +52,7 @@ describe('the npm mlflow client (written by others) against serve mode', () => {
     expect(got.data.tags).toEqual(expect.arrayContaining([{ key: 'team', value: 'nlp' }, { key: 'stage', value: 'dev' }]));
 
     // and it is the lab's own record: listed, params as config fields, metrics as points, never resumable
-    const [mine] = await lab.call('runs/list', {});
+    const mine = await lab.call('runs/get', { id: (await lab.call('runs/list', {})).rows[0].id });
     expect(mine).toMatchObject({ source: 'mlflow', status: 'completed', name: 'logreg C=1', config: { C: '1.0', penalty: 'l2' }, experimentId: Number(experiment_id) });
     expect(mine.tags).toEqual(['team=nlp', 'stage=dev']);
     const points = await lab.call('runs/metrics', { id: mine.id });
