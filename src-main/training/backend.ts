@@ -18,6 +18,9 @@ const PACKAGES: Record<Exclude<BackendChoice, 'cpu'>, string> = { gpu: '@tensorf
 const nodeRequire = createRequire(import.meta.url); // not `require`: the bundler's ESM shim declares that one
 let chosen: BackendInfo | null = null;
 
+/** The backend chosen so far (null before initBackend). */
+export const backendChoice = (): BackendChoice | null => chosen?.choice ?? null;
+
 export async function initBackend(force = process.env.ATTENTION_LAB_BACKEND): Promise<BackendInfo> {
   if (chosen) return chosen;
   tf.env().set('PROD', true); // no "install tfjs-node" banner: the lab chose its backend on purpose

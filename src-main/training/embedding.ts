@@ -17,12 +17,14 @@ export class EmbeddingTable {
   private readonly slot: Int32Array; // row → position in the current batch's unique rows, or -1
   private gradBuf: Float32Array;
 
-  constructor(readonly rows: number, readonly dim: number, init?: (i: number) => number) {
-    this.weights = new Float32Array(rows * dim);
+  /** `shared`: over SharedArrayBuffers, for training threads to update in place. */
+  constructor(readonly rows: number, readonly dim: number, init?: (i: number) => number, shared = false) {
+    const f32 = (n: number) => (shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n));
+    this.weights = f32(rows * dim);
     if (init) for (let i = dim; i < this.weights.length; i++) this.weights[i] = init(i);
-    this.m = new Float32Array(rows * dim);
-    this.v = new Float32Array(rows * dim);
-    this.steps = new Uint32Array(rows);
+    this.m = f32(rows * dim);
+    this.v = f32(rows * dim);
+    this.steps = shared ? new Uint32Array(new SharedArrayBuffer(rows * 4)) : new Uint32Array(rows);
     this.slot = new Int32Array(rows).fill(-1);
     this.gradBuf = new Float32Array(1024 * dim);
   }

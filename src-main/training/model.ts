@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { rng } from '../datasets/split';
+import { backendChoice } from './backend';
+import { BagModel } from './bagModel';
 import { ADAM, EmbeddingTable } from './embedding';
 
 /**
@@ -21,7 +23,32 @@ export type ModelState = Record<string, Float32Array | Uint32Array>;
 
 const TRANSFORMER_HEADS = 2;
 
-export class MultiTaskModel {
+/** How a model's step runs: 'js' the bag kernels in JavaScript (bag.ts), 'tf' TF.js ops around the JS table. */
+export type TrainPath = 'js' | 'tf';
+/** What the training loop needs of a model, whichever path runs its step. */
+export interface Model {
+  readonly config: ModelConfig;
+  readonly table: EmbeddingTable;
+  readonly path: TrainPath;
+  trainStep(task: string, b: Batch, weight?: number): number;
+  predict(task: string, b: Batch): Float32Array;
+  state(): ModelState;
+  load(s: ModelState, opts?: { rows?: Int32Array; heads?: Head[] }): void;
+  dispose(): void;
+}
+
+/** The path a model of `kind` takes on the chosen backend: bag on the pure-JS backend runs in JS. */
+export function trainPath(kind: ModelKind): TrainPath {
+  return kind === 'bag' && (backendChoice() ?? 'cpu') === 'cpu' ? 'js' : 'tf';
+}
+
+/** A model on its path; `threads` splits the JS bag step (other paths use one). */
+export function createModel(config: ModelConfig, threads = 1): Model {
+  return trainPath(config.kind) === 'js' ? new BagModel(config, threads) : new MultiTaskModel(config);
+}
+
+export class MultiTaskModel implements Model {
+  readonly path = 'tf' as const;
   readonly table: EmbeddingTable;
   readonly vars: Record<string, tf.Variable> = {};
   private readonly adam: Record<string, { m: tf.Variable; v: tf.Variable; t: number }> = {};

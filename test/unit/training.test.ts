@@ -10,7 +10,8 @@ import * as store from '../../src-main/store';
 import { initBackend } from '../../src-main/training/backend';
 import { readCheckpoint } from '../../src-main/training/checkpoint';
 import { loadTrainingData, type TrainingData } from '../../src-main/training/data';
-import { MultiTaskModel, type ModelKind } from '../../src-main/training/model';
+import { BagModel } from '../../src-main/training/bagModel';
+import { MultiTaskModel, type ModelKind, type ModelState } from '../../src-main/training/model';
 import { planEpoch, train, type TrainConfig } from '../../src-main/training/train';
 import { toyCsv } from './helpers/toy';
 
@@ -171,4 +172,50 @@ describe('encoders: the table gradient each builds in JS agrees with TF.js autod
       m.dispose();
     });
   }
+});
+
+describe('the bag step in JavaScript (the pure-JS backend\'s path)', () => {
+  const config = { kind: 'bag' as const, vocab: 300, dim: 16, hidden: 12, heads: [{ name: 'a', classes: 2 }, { name: 'b', classes: 3 }], lr: 0.01, seed: 5 };
+  /** 40 steps on random batches of both tasks (the second task every third step), padding included, the loss weighted. */
+  function trainBoth(m: { trainStep(task: string, b: { ids: Int32Array; labels: Int32Array; length: number; size: number }, w?: number): number }): number[] {
+    const r = rng(9), losses: number[] = [];
+    for (let step = 0; step < 40; step++) {
+      const task = step % 3 === 0 ? 'b' : 'a', C = task === 'b' ? 3 : 2, B = 8, L = 10;
+      const ids = Int32Array.from({ length: B * L }, (_, i) => (i % L < 3 + (i % 5) ? 1 + Math.floor(r() * 299) : 0));
+      losses.push(m.trainStep(task, { ids, labels: Int32Array.from({ length: B }, () => Math.floor(r() * C)), length: L, size: B }, 1.5));
+    }
+    return losses;
+  }
+  const maxDiff = (a: ModelState, b: ModelState) => Math.max(...Object.keys(a).map((k) => Array.from(a[k]).reduce((d, x, i) => Math.max(d, Math.abs(x - b[k][i])), 0)));
+
+  it('follows the TF.js model (same init, same Adam) within float tolerance, and predicts the same', () => {
+    const tfm = new MultiTaskModel(config), js = new BagModel(config);
+    expect(js.state()).toEqual(tfm.state()); // the same seed draws the same model
+    const a = trainBoth(tfm), b = trainBoth(js);
+    a.forEach((x, i) => expect(b[i]).toBeCloseTo(x, 5));
+    const s1 = tfm.state(), s2 = js.state();
+    expect(Object.keys(s2)).toEqual(Object.keys(s1)); // one checkpoint layout for both
+    expect(maxDiff(s1, s2)).toBeLessThan(1e-5);
+    expect(maxDiff(s1, s2)).toBeGreaterThan(0); // not the same code: float rounding differs
+    const batch = { ids: Int32Array.from([3, 4, 5, 0, 7, 8, 0, 0]), labels: Int32Array.from([0, 1]), length: 4, size: 2 };
+    Array.from(js.predict('b', batch)).forEach((p, i) => expect(p).toBeCloseTo(tfm.predict('b', batch)[i], 5));
+    tfm.dispose();
+  });
+
+  it('gives the same numbers bit for bit on any number of threads', () => {
+    const one = new BagModel(config), three = new BagModel(config, 3);
+    expect(trainBoth(three)).toEqual(trainBoth(one));
+    expect(maxDiff(one.state(), three.state())).toBe(0);
+    three.dispose();
+  });
+
+  it('a run on 2 threads equals the run on 1, and resumes on either', async () => {
+    const whole = await collect(data, CONFIG, { checkpointDir: tmp() });
+    const two = await collect(data, { ...CONFIG, threads: 2 }, { checkpointDir: tmp() });
+    expect(values(two.points)).toEqual(values(whole.points));
+    const dir = tmp();
+    const first = await collect(data, { ...CONFIG, epochs: 1, threads: 2 }, { checkpointDir: dir });
+    const rest = await collect(data, CONFIG, { checkpointDir: dir, resume: join(dir, 'latest.ckpt') });
+    expect(values([...first.points, ...rest.points])).toEqual(values(whole.points));
+  });
 });

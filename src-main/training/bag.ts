@@ -1,0 +1,231 @@
+/**
+ * The bag model's step as plain loops over typed arrays: masked-mean pooling, the
+ * encoder layer, the head, softmax cross-entropy, their gradients, Adam on the dense
+ * parameters and lazy row-sparse Adam on the table (see embedding.ts), with no TF.js
+ * tensor in between. On the pure-JS backend TF.js spent most of a bag step building and
+ * freeing small tensors around a few thousand multiply-adds.
+ *
+ * The work is written as ranges so threads can share it (threads.ts): `forward` handles
+ * texts [b0, b1), `update` the dense rows and table rows a part owns. Every sum runs
+ * over texts, or over a row's occurrences, in batch order whatever the split, so any
+ * thread count gives the same numbers bit for bit.
+ *
+ * Self-contained on purpose: a worker thread runs this function's source text.
+ */
+export interface BagArrays {
+  /** the table: weights, Adam moments, per-row step counts */
+  w: Float32Array; m: Float32Array; v: Float32Array; steps: Uint32Array;
+  /** dense parameters back to back (enc.w [D·H], enc.b [H], then per head w [H·C], b [C]) and their moments */
+  p: Float32Array; pm: Float32Array; pv: Float32Array;
+  /** the batch: ids [B·L] and labels [B] */
+  ids: Int32Array; labels: Int32Array;
+  /** per-text scratch: pooled [B·D], 1/tokens [B], hidden [B·H], probabilities [B·C], their gradients, loss [B] */
+  pooled: Float32Array; scale: Float32Array; h: Float32Array; probs: Float32Array; dlogits: Float32Array; dh: Float32Array; dpooled: Float32Array; loss: Float64Array;
+}
+/** One step's or prediction's shape: batch B × L, the head's offsets and classes, and (training) its scalars. */
+export interface BagJob { B: number; L: number; C: number; hw: number; hb: number; train: boolean; weight: number; lr: number; encStep: number; encRoot: number; headStep: number; headRoot: number }
+
+export function bagKernels(V: number, D: number, H: number) {
+  const beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, c1 = 1 - beta1, c2 = 1 - beta2;
+  const acc = new Float64Array(Math.max(H, D));
+  let logit = new Float64Array(16);
+  const slot = new Int32Array(V).fill(-1);
+  let unique = new Int32Array(1024), first = new Int32Array(1024), g = new Float32Array(1024 * D);
+
+  // Adam's bias corrections by step count, 1 / (1 − β1^t) and 1 / √(1 − β2^t): two Math.pow per row were a tenth of a step
+  let corr1 = new Float64Array(0), corr2 = new Float64Array(0);
+  function grow(t: number): void {
+    const n = Math.max(1024, 2 * t);
+    corr1 = Float64Array.from({ length: n }, (_, i) => 1 / (1 - Math.pow(beta1, i)));
+    corr2 = Float64Array.from({ length: n }, (_, i) => 1 / Math.sqrt(1 - Math.pow(beta2, i)));
+  }
+
+  /** acc += w[src…src+D), four at a time. */
+  function addRow(acc: Float64Array, w: Float32Array, src: number): void {
+    const n = D, n4 = n & ~3;
+    let k = 0;
+    for (; k < n4; k += 4) {
+      acc[k] += w[src + k];
+      acc[k + 1] += w[src + k + 1];
+      acc[k + 2] += w[src + k + 2];
+      acc[k + 3] += w[src + k + 3];
+    }
+    for (; k < n; k++) acc[k] += w[src + k];
+  }
+
+  /** One table row's lazy-Adam step. */
+  function adamRow(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, base: number, gb: number, f: number, step: number, root: number): void {
+    const n = D, b1 = 0.9, b2 = 0.999, d1 = 1 - b1, d2 = 1 - b2, eps = 1e-7;
+    for (let k = 0; k < n; k++) {
+      const gk = Math.fround(f * g[gb + k]), x = base + k;
+      const mk = b1 * m[x] + d1 * gk, vk = b2 * v[x] + d2 * gk * gk;
+      m[x] = mk;
+      v[x] = vk;
+      w[x] -= (step * mk) / (Math.sqrt(vk) * root + eps);
+    }
+  }
+
+  /** Adam on p[o…o+n) from gradient gr[0…n) (the dense layers' rule, one step size per tensor). */
+  function adam(s: BagArrays, o: number, gr: Float64Array, n: number, step: number, root: number): void {
+    const p = s.p, pm = s.pm, pv = s.pv;
+    for (let k = 0; k < n; k++) {
+      const gk = gr[k], j = o + k;
+      const mk = (pm[j] = beta1 * pm[j] + c1 * gk);
+      const vk = (pv[j] = beta2 * pv[j] + c2 * gk * gk);
+      p[j] -= (step * mk) / (Math.sqrt(vk) * root + epsilon);
+    }
+  }
+
+  return {
+    /** Texts [b0, b1): pooled input, hidden layer, class probabilities, loss; when training, the gradients back to the pooled input. */
+    forward(s: BagArrays, j: BagJob, b0: number, b1: number): void {
+      const { B, L, C, hw, hb } = j, w = s.w, p = s.p, ids = s.ids, pooled = s.pooled, h = s.h;
+      const eb = D * H, f = j.weight / B;
+      if (logit.length < C) logit = new Float64Array(C);
+      for (let b = b0; b < b1; b++) {
+        const o = b * D;
+        for (let k = 0; k < D; k++) acc[k] = 0;
+        let n = 0;
+        for (let t = b * L, end = t + L; t < end; t++) {
+          const id = ids[t];
+          if (id === 0) continue;
+          n++;
+          addRow(acc, w, id * D);
+        }
+        const sc = n ? 1 / n : 0;
+        s.scale[b] = sc;
+        for (let k = 0; k < D; k++) pooled[o + k] = acc[k] * sc;
+        // hidden = relu(pooled · W + b)
+        const ho = b * H;
+        for (let k = 0; k < H; k++) acc[k] = p[eb + k];
+        for (let i = 0; i < D; i++) {
+          const x = pooled[o + i];
+          if (x === 0) continue;
+          for (let k = 0, r = i * H; k < H; k++) acc[k] += x * p[r + k];
+        }
+        for (let k = 0; k < H; k++) h[ho + k] = acc[k] > 0 ? acc[k] : 0;
+        // logits = hidden · Wh + bh; softmax
+        let max = -Infinity;
+        for (let c = 0; c < C; c++) {
+          let z = p[hb + c];
+          for (let k = 0; k < H; k++) z += h[ho + k] * p[hw + k * C + c];
+          logit[c] = z;
+          if (z > max) max = z;
+        }
+        let sum = 0;
+        for (let c = 0; c < C; c++) sum += Math.exp(logit[c] - max);
+        const lse = max + Math.log(sum), y = s.labels[b], po = b * C;
+        for (let c = 0; c < C; c++) s.probs[po + c] = Math.exp(logit[c] - lse);
+        s.loss[b] = lse - logit[y];
+        if (!j.train) continue;
+        // d loss / d logits = (p − onehot) · weight / B; back through the head, the relu and the encoder layer
+        for (let c = 0; c < C; c++) s.dlogits[po + c] = (Math.exp(logit[c] - lse) - (c === y ? 1 : 0)) * f;
+        for (let k = 0; k < H; k++) {
+          let d = 0;
+          if (h[ho + k] > 0) for (let c = 0; c < C; c++) d += s.dlogits[po + c] * p[hw + k * C + c];
+          s.dh[ho + k] = d;
+        }
+        for (let i = 0; i < D; i++) {
+          let d = 0;
+          for (let k = 0, r = i * H; k < H; k++) d += s.dh[ho + k] * p[r + k];
+          s.dpooled[o + i] = d;
+        }
+      }
+    },
+
+    /**
+     * Part `part` of `parts`: the gradients of the encoder rows it owns (and, part 0, of
+     * the encoder bias and the head) with their Adam steps, then the table rows it owns
+     * (row r belongs to part r mod parts): summed over the batch's occurrences, lazy Adam.
+     * Returns the table rows updated.
+     */
+    update(s: BagArrays, j: BagJob, part: number, parts: number): number {
+      const { B, L, C, hw, hb, lr } = j, pooled = s.pooled, dh = s.dh, h = s.h, dl = s.dlogits;
+      const eb = D * H, rows = Math.ceil(D / parts);
+      const gr = new Float64Array(acc.buffer, 0, H); // reused: acc is free between forward passes
+      for (let i = part * rows, end = Math.min(D, i + rows); i < end; i++) {
+        for (let k = 0; k < H; k++) gr[k] = 0;
+        for (let b = 0; b < B; b++) {
+          const x = pooled[b * D + i];
+          if (x !== 0) for (let k = 0, o = b * H; k < H; k++) gr[k] += x * dh[o + k];
+        }
+        adam(s, i * H, gr, H, j.encStep, j.encRoot);
+      }
+      if (part === 0) {
+        if (logit.length < C) logit = new Float64Array(C);
+        for (let k = 0; k < H; k++) gr[k] = 0;
+        for (let b = 0; b < B; b++) for (let k = 0, o = b * H; k < H; k++) gr[k] += dh[o + k];
+        adam(s, eb, gr, H, j.encStep, j.encRoot);
+        const hg = new Float64Array(logit.buffer, 0, C);
+        for (let k = 0; k < H; k++) {
+          for (let c = 0; c < C; c++) hg[c] = 0;
+          for (let b = 0; b < B; b++) {
+            const x = h[b * H + k];
+            if (x !== 0) for (let c = 0; c < C; c++) hg[c] += x * dl[b * C + c];
+          }
+          adam(s, hw + k * C, hg, C, j.headStep, j.headRoot);
+        }
+        for (let c = 0; c < C; c++) hg[c] = 0;
+        for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) hg[c] += dl[b * C + c];
+        adam(s, hb, hg, C, j.headStep, j.headRoot);
+      }
+
+      // the table: each occurrence adds its text's pooled gradient, scaled by 1/tokens, to its row
+      const ids = s.ids, dp = s.dpooled, scale = s.scale, n = B * L, sl = slot;
+      // the rows this part owns, in order of first occurrence, and where each first occurs
+      let u = 0;
+      for (let i = 0; i < n; i++) {
+        const r = ids[i];
+        if (r === 0 || (parts > 1 && r % parts !== part)) continue;
+        const at = sl[r];
+        if (at >= 0) {
+          first[at] = -1; // seen twice: its gradient is a sum, built in g below
+          continue;
+        }
+        if (u === unique.length) {
+          const grow2 = (a: Int32Array) => { const b = new Int32Array(u * 2); b.set(a); return b; };
+          unique = grow2(unique);
+          first = grow2(first);
+        }
+        sl[r] = u;
+        first[u] = i;
+        unique[u++] = r;
+      }
+      if (u * D > g.length) g = new Float32Array(u * D * 2);
+      // locals, not the closure's re-assignable bindings, so V8 keeps them in registers
+      const gs = g, uq = unique, fo = first, st = s.steps;
+      for (let i = 0; i < n; i++) {
+        const r = ids[i];
+        if (r === 0) continue;
+        const at = sl[r];
+        if (at < 0 || fo[at] >= 0) continue; // another part's row, or a row seen once (read straight from dp below)
+        const t = (i / L) | 0, f = scale[t], src = t * D, dst = at * D;
+        if (fo[at] === -1) {
+          fo[at] = -2;
+          for (let k = 0; k < D; k++) gs[dst + k] = f * dp[src + k];
+        } else for (let k = 0; k < D; k++) gs[dst + k] += f * dp[src + k];
+      }
+      const w = s.w, m = s.m, v = s.v;
+      // rows in address order: the table is read and written front to back, which the prefetcher follows
+      const order = uq.subarray(0, u).sort();
+      for (let o = 0; o < u; o++) {
+        const r = order[o], q = sl[r];
+        sl[r] = -1;
+        const t = ++st[r];
+        if (t >= corr1.length) grow(t);
+        const i = fo[q];
+        if (i >= 0) {
+          const tx = (i / L) | 0;
+          adamRow(w, m, v, dp, r * D, tx * D, scale[tx], lr * corr1[t], corr2[t]);
+        } else adamRow(w, m, v, gs, r * D, q * D, 1, lr * corr1[t], corr2[t]);
+      }
+      return u;
+    },
+  };
+}
+export type BagKernels = ReturnType<typeof bagKernels>;
+
+/** Arrays of `n` elements, over a SharedArrayBuffer when threads will share them. */
+export function sharedArray<T extends Float32Array | Float64Array | Int32Array | Uint32Array>(Type: { new (b: ArrayBufferLike): T; BYTES_PER_ELEMENT: number }, n: number): T {
+  return new Type(new SharedArrayBuffer(n * Type.BYTES_PER_ELEMENT));
+}
