@@ -151,7 +151,7 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
       return { ok: true as const };
     },
     'studies/export': async ({ id }) => studyFiles(lab, store.getStudy(db, id)),
-    'runs/start': async ({ taskSetId, solveId, epochs, seeds, model, dim, hidden, lr, vocabSize, initFrom, name, tags, ...params }) => {
+    'runs/start': async ({ taskSetId, solveId, epochs, seeds, model, dim, hidden, lr, vocabSize, threads, initFrom, name, tags, ...params }) => {
       runs.requireDiskDb();
       const set = store.getTaskSet(db, taskSetId);
       checkTrainable(set); // before solving: a solve is stored
@@ -161,7 +161,7 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
         s = toSolve(store.getSolve(db, solveId));
         if (s.taskSetId !== taskSetId) throw new LabError('invalid_input', `solveId: solve ${solveId} belongs to task set ${s.taskSetId}, not ${taskSetId}`);
       } else s = await solve(taskSetId, params.curveFitId === undefined ? params : { ...params, epochs }); // a stored fit is read per epoch of this run
-      const created = createRuns(db, set, s, { model, dim, hidden, lr, batchSize: params.batchSize, epochs, vocabSize, seeds, initFrom, name, tags });
+      const created = createRuns(db, set, s, { model, dim, hidden, lr, batchSize: params.batchSize, epochs, vocabSize, threads, seeds, initFrom, name, tags });
       for (const r of created) runs.enqueue(r.id);
       return created.map((r) => store.getRun(db, r.id));
     },

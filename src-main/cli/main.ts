@@ -356,6 +356,7 @@ solveOptions(program.command('run <taskset>').description('train on a task set (
   .option('--hidden <n>', 'hidden units', num)
   .option('--lr <rate>', 'learning rate (Adam)', num)
   .option('--vocab-size <n>', 'vocabulary size', num)
+  .option('--threads <n>', 'threads per run (bag model, pure-JS backend; the same numbers for any count)', num)
   .option('--init-from <run>', "start from this run's checkpoint (encoder and same-named heads)", (v) => id(v))
   .option('--name <name>', 'run name')
   .option('--tag <tag...>', 'tags')
@@ -363,7 +364,7 @@ solveOptions(program.command('run <taskset>').description('train on a task set (
   .action(async (ref: string, o) => {
     const seeds = o.seeds ? String(o.seeds).split(',').map((x: string) => num(x.trim())) : [o.seed];
     const input: Record<string, unknown> = { taskSetId: await taskSetId(ref), ...solveParams(o), epochs: o.epochs, seeds, model: o.model };
-    for (const k of ['dim', 'hidden', 'lr', 'vocabSize', 'initFrom', 'name']) if (o[k] !== undefined) input[k] = o[k];
+    for (const k of ['dim', 'hidden', 'lr', 'vocabSize', 'threads', 'initFrom', 'name']) if (o[k] !== undefined) input[k] = o[k];
     if (o.solve) input.solveId = o.solve;
     if (o.tag) input.tags = o.tag;
     const created = await open().call('runs/start', input);

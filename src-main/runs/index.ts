@@ -164,7 +164,7 @@ export class RunQueue {
     const init = config.initFrom != null && !ckpt ? initCheckpoint(this.db, config.initFrom) : undefined;
     const job: TrainerJob = {
       kind: 'train', dbPath: this.db.name, runId, tasks: config.tasks, checkpointDir: this.checkpointDir(runId),
-      config: { model: config.model, dim: config.dim, hidden: config.hidden, lr: config.lr, batchSize: config.batchSize, epochs: config.epochs, seed: run.seed, vocabSize: config.vocabSize },
+      config: { model: config.model, dim: config.dim, hidden: config.hidden, lr: config.lr, batchSize: config.batchSize, epochs: config.epochs, seed: run.seed, vocabSize: config.vocabSize, threads: config.threads ?? 1 },
       resume: ckpt?.path, initFrom: init,
     };
     store.pruneCheckpointFiles(this.db, runId); // files the database does not name (an orphan's epochs, a cut-short write) go
@@ -278,7 +278,7 @@ function formatSeconds(s: number): string {
 }
 
 export interface RunRequest {
-  model: RunConfig['model']; dim: number; hidden: number; lr: number; batchSize: number; epochs: number; vocabSize: number;
+  model: RunConfig['model']; dim: number; hidden: number; lr: number; batchSize: number; epochs: number; vocabSize: number; threads: number;
   seeds: number[]; initFrom?: number; name?: string; tags: string[];
 }
 

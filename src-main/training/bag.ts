@@ -30,7 +30,7 @@ export function bagKernels(V: number, D: number, H: number) {
   const acc = new Float64Array(Math.max(H, D));
   let logit = new Float64Array(16);
   const slot = new Int32Array(V).fill(-1);
-  let unique = new Int32Array(1024), first = new Int32Array(1024), g = new Float32Array(1024 * D);
+  let unique = new Int32Array(1024), first = new Int32Array(1024), byRow = new Int32Array(0), g = new Float32Array(1024 * D);
 
   // Adam's bias corrections by step count, 1 / (1 − β1^t) and 1 / √(1 − β2^t): two Math.pow per row were a tenth of a step
   let corr1 = new Float64Array(0), corr2 = new Float64Array(0);
@@ -207,7 +207,13 @@ export function bagKernels(V: number, D: number, H: number) {
       }
       const w = s.w, m = s.m, v = s.v;
       // rows in address order: the table is read and written front to back, which the prefetcher follows
-      const order = uq.subarray(0, u).sort();
+      // (a batch touching much of the table finds them faster by a scan of the slots than by a sort)
+      let order = uq.subarray(0, u);
+      if (u * 8 > V) {
+        if (byRow.length < u) byRow = new Int32Array(uq.length);
+        for (let r = 1, o = 0; o < u; r++) if (sl[r] >= 0) byRow[o++] = r;
+        order = byRow;
+      } else order.sort();
       for (let o = 0; o < u; o++) {
         const r = order[o], q = sl[r];
         sl[r] = -1;
