@@ -1,12 +1,11 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LabError } from '../api/errors';
 import type { ProgressEvent, Run, Solve, TaskSet } from '../api/schemas';
 import * as store from '../store';
 import type { ProfileJob, TrainerJob, TrainerMessage, TrainerTask } from './protocol';
+import { forkTrainer } from './spawn';
 import type { TrainConfig } from '../training/train';
 
 /**
@@ -29,29 +28,6 @@ interface Live {
   done: boolean; error: string | null; stopping: 'cancelled' | 'interrupted' | null;
   /** the trainer's messages and its exit, handled one after another (a store may wait for another writer) */
   chain: Promise<void>;
-}
-
-const here = dirname(fileURLToPath(import.meta.url));
-const nodeRequire = createRequire(import.meta.url); // not `require`: the bundler's ESM shim declares that one
-
-/** The trainer entry: the bundled trainer.js beside the built main process, else the source through tsx. */
-function trainerEntry(): { path: string; execArgv: string[] } {
-  const built = join(here, 'trainer.js');
-  if (existsSync(built)) return { path: built, execArgv: [] };
-  return { path: join(here, 'trainer.ts'), execArgv: ['--import', pathToFileURL(nodeRequire.resolve('tsx')).href] };
-}
-
-/** A trainer process, keeping the tail of its standard error to explain a crash. */
-function forkTrainer(): { child: ChildProcess; why: (code: number | null, signal: NodeJS.Signals | null) => string } {
-  const entry = trainerEntry();
-  // Under Electron the trainer runs Electron's own Node (and opens the same better-sqlite3 build: store/binding.ts).
-  const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
-  const child = fork(entry.path, [], { execArgv: entry.execArgv, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const why = (code: number | null, signal: NodeJS.Signals | null) =>
-    `the trainer ${signal ? `was killed (${signal})` : `exited with code ${code}`}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
-  return { child, why };
 }
 
 export class RunQueue {

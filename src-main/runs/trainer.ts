@@ -30,9 +30,13 @@ const parentPid = process.ppid;
 process.on('disconnect', () => process.exit(finished ? 0 : 1));
 const send = (m: TrainerMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
 
+// the backend loads while the job is on its way (a trainer may be forked ahead of its job)
+const backendReady = initBackend();
+backendReady.catch(() => {}); // reported when the job awaits it
+
 process.once('message', async (job: TrainerJob | ProfileJob) => {
   try {
-    const backend = await initBackend();
+    const backend = await backendReady;
     await send({ type: 'started', backend });
     const db = openDb(job.dbPath, { readonly: true });
     const data = loadTrainingData(db, job.tasks, job.config.vocabSize);

@@ -19,6 +19,7 @@ import { useLabKernels, useStockKernels } from '../../src-main/training/kernels'
 import { BagModel } from '../../src-main/training/bagModel';
 import { MultiTaskModel } from '../../src-main/training/model';
 import { rng } from '../../src-main/datasets/split';
+import { benchVsFastText } from './fasttext';
 import { printTable, type Row } from './report';
 
 const B = 64, L = 200, D = 64, H = 64;
@@ -59,6 +60,7 @@ function samplesPerSecond(step: () => unknown, steps: number, warmUp = 1, rounds
 }
 
 export async function benchTrain(): Promise<void> {
+  await benchVsFastText();
   await initBackend('cpu');
   useStockKernels();
   const stock = samplesPerSecond(denseStep(2_000), 1, 0); // one step is minutes: no warm-up
