@@ -19,6 +19,8 @@ export interface BagArrays {
   p: Float32Array; pm: Float32Array; pv: Float32Array;
   /** the batch: ids [B·L] and labels [B] */
   ids: Int32Array; labels: Int32Array;
+  /** each text's distinct ids in order of first occurrence (text b's at b·L), how often each occurs, how many [B] */
+  uids: Int32Array; ucount: Int32Array; un: Int32Array;
   /** per-text scratch: pooled [B·D], 1/tokens [B], hidden [B·H], probabilities [B·C], their gradients, loss [B] */
   pooled: Float32Array; scale: Float32Array; h: Float32Array; probs: Float32Array; dlogits: Float32Array; dh: Float32Array; dpooled: Float32Array; loss: Float64Array;
 }
@@ -30,6 +32,8 @@ export function bagKernels(V: number, D: number, H: number) {
   const acc = new Float64Array(Math.max(H, D));
   let logit = new Float64Array(16);
   const slot = new Int32Array(V).fill(-1);
+  const seenIn = new Int32Array(V), at = new Int32Array(V); // the last text (stamp) each id was seen in, and where in its list
+  let stamp = 0;
   let unique = new Int32Array(1024), first = new Int32Array(1024), byRow = new Int32Array(0), g = new Float32Array(1024 * D);
 
   // Adam's bias corrections by step count, 1 / (1 − β1^t) and 1 / √(1 − β2^t): two Math.pow per row were a tenth of a step
@@ -40,17 +44,17 @@ export function bagKernels(V: number, D: number, H: number) {
     corr2 = Float64Array.from({ length: n }, (_, i) => 1 / Math.sqrt(1 - Math.pow(beta2, i)));
   }
 
-  /** acc += w[src…src+D), four at a time. */
-  function addRow(acc: Float64Array, w: Float32Array, src: number): void {
+  /** acc += c · w[src…src+D), four at a time. */
+  function addRow(acc: Float64Array, w: Float32Array, src: number, c: number): void {
     const n = D, n4 = n & ~3;
     let k = 0;
     for (; k < n4; k += 4) {
-      acc[k] += w[src + k];
-      acc[k + 1] += w[src + k + 1];
-      acc[k + 2] += w[src + k + 2];
-      acc[k + 3] += w[src + k + 3];
+      acc[k] += c * w[src + k];
+      acc[k + 1] += c * w[src + k + 1];
+      acc[k + 2] += c * w[src + k + 2];
+      acc[k + 3] += c * w[src + k + 3];
     }
-    for (; k < n; k++) acc[k] += w[src + k];
+    for (; k < n; k++) acc[k] += c * w[src + k];
   }
 
   /** One table row's lazy-Adam step. */
@@ -84,14 +88,28 @@ export function bagKernels(V: number, D: number, H: number) {
       if (logit.length < C) logit = new Float64Array(C);
       for (let b = b0; b < b1; b++) {
         const o = b * D;
-        for (let k = 0; k < D; k++) acc[k] = 0;
-        let n = 0;
-        for (let t = b * L, end = t + L; t < end; t++) {
+        // a word repeated in a text is read (and, below, its gradient written) once, times its count
+        const ub = b * L, uids = s.uids, uc = s.ucount;
+        if (++stamp === 0x7fffffff) {
+          seenIn.fill(0);
+          stamp = 1;
+        }
+        let n = 0, u = 0;
+        for (let t = ub, end = t + L; t < end; t++) {
           const id = ids[t];
           if (id === 0) continue;
           n++;
-          addRow(acc, w, id * D);
+          if (seenIn[id] === stamp) uc[ub + at[id]]++;
+          else {
+            seenIn[id] = stamp;
+            at[id] = u;
+            uids[ub + u] = id;
+            uc[ub + u++] = 1;
+          }
         }
+        s.un[b] = u;
+        for (let k = 0; k < D; k++) acc[k] = 0;
+        for (let q = ub; q < ub + u; q++) addRow(acc, w, uids[q] * D, uc[q]);
         const sc = n ? 1 / n : 0;
         s.scale[b] = sc;
         for (let k = 0; k < D; k++) pooled[o + k] = acc[k] * sc;
@@ -171,40 +189,40 @@ export function bagKernels(V: number, D: number, H: number) {
       }
 
       // the table: each occurrence adds its text's pooled gradient, scaled by 1/tokens, to its row
-      const ids = s.ids, dp = s.dpooled, scale = s.scale, n = B * L, sl = slot;
-      // the rows this part owns, in order of first occurrence, and where each first occurs
+      const dp = s.dpooled, scale = s.scale, sl = slot, uids = s.uids, uc = s.ucount, un = s.un;
+      // the rows this part owns, in order of first occurrence, and (if it is in one text only) where
       let u = 0;
-      for (let i = 0; i < n; i++) {
-        const r = ids[i];
-        if (r === 0 || (parts > 1 && r % parts !== part)) continue;
-        const at = sl[r];
-        if (at >= 0) {
-          first[at] = -1; // seen twice: its gradient is a sum, built in g below
-          continue;
+      for (let b = 0; b < B; b++)
+        for (let q = b * L, end = q + un[b]; q < end; q++) {
+          const r = uids[q];
+          if (parts > 1 && r % parts !== part) continue;
+          const a = sl[r];
+          if (a >= 0) {
+            first[a] = -1; // in two texts: its gradient is a sum, built in g below
+            continue;
+          }
+          if (u === unique.length) {
+            const grow2 = (x: Int32Array) => { const y = new Int32Array(u * 2); y.set(x); return y; };
+            unique = grow2(unique);
+            first = grow2(first);
+          }
+          sl[r] = u;
+          first[u] = q;
+          unique[u++] = r;
         }
-        if (u === unique.length) {
-          const grow2 = (a: Int32Array) => { const b = new Int32Array(u * 2); b.set(a); return b; };
-          unique = grow2(unique);
-          first = grow2(first);
-        }
-        sl[r] = u;
-        first[u] = i;
-        unique[u++] = r;
-      }
       if (u * D > g.length) g = new Float32Array(u * D * 2);
       // locals, not the closure's re-assignable bindings, so V8 keeps them in registers
       const gs = g, uq = unique, fo = first, st = s.steps;
-      for (let i = 0; i < n; i++) {
-        const r = ids[i];
-        if (r === 0) continue;
-        const at = sl[r];
-        if (at < 0 || fo[at] >= 0) continue; // another part's row, or a row seen once (read straight from dp below)
-        const t = (i / L) | 0, f = scale[t], src = t * D, dst = at * D;
-        if (fo[at] === -1) {
-          fo[at] = -2;
-          for (let k = 0; k < D; k++) gs[dst + k] = f * dp[src + k];
-        } else for (let k = 0; k < D; k++) gs[dst + k] += f * dp[src + k];
-      }
+      for (let b = 0; b < B; b++)
+        for (let q = b * L, end = q + un[b]; q < end; q++) {
+          const a = sl[uids[q]];
+          if (a < 0 || fo[a] >= 0) continue; // another part's row, or a row of one text (read straight from dp below)
+          const f = scale[b] * uc[q], src = b * D, dst = a * D;
+          if (fo[a] === -1) {
+            fo[a] = -2;
+            for (let k = 0; k < D; k++) gs[dst + k] = f * dp[src + k];
+          } else for (let k = 0; k < D; k++) gs[dst + k] += f * dp[src + k];
+        }
       const w = s.w, m = s.m, v = s.v;
       // rows in address order: the table is read and written front to back, which the prefetcher follows
       // (a batch touching much of the table finds them faster by a scan of the slots than by a sort)
@@ -222,7 +240,7 @@ export function bagKernels(V: number, D: number, H: number) {
         const i = fo[q];
         if (i >= 0) {
           const tx = (i / L) | 0;
-          adamRow(w, m, v, dp, r * D, tx * D, scale[tx], lr * corr1[t], corr2[t]);
+          adamRow(w, m, v, dp, r * D, tx * D, scale[tx] * uc[i], lr * corr1[t], corr2[t]);
         } else adamRow(w, m, v, gs, r * D, q * D, 1, lr * corr1[t], corr2[t]);
       }
       return u;

@@ -44,7 +44,7 @@ export class BagModel {
     }
     this.steps = new Uint32Array(this.dense.length);
     const t = this.table;
-    this.s = { w: t.weights, m: t.m, v: t.v, steps: t.steps, p, pm: f32(offset), pv: f32(offset), ids: new Int32Array(0), labels: new Int32Array(0), pooled: new Float32Array(0), scale: new Float32Array(0), h: new Float32Array(0), probs: new Float32Array(0), dlogits: new Float32Array(0), dh: new Float32Array(0), dpooled: new Float32Array(0), loss: new Float64Array(0) };
+    this.s = { w: t.weights, m: t.m, v: t.v, steps: t.steps, p, pm: f32(offset), pv: f32(offset), ids: new Int32Array(0), labels: new Int32Array(0), uids: new Int32Array(0), ucount: new Int32Array(0), un: new Int32Array(0), pooled: new Float32Array(0), scale: new Float32Array(0), h: new Float32Array(0), probs: new Float32Array(0), dlogits: new Float32Array(0), dh: new Float32Array(0), dpooled: new Float32Array(0), loss: new Float64Array(0) };
     this.kernels = bagKernels(V, D, H);
     this.pool = threads > 1 ? new BagThreads(threads, V, D, H) : null;
   }
@@ -64,8 +64,9 @@ export class BagModel {
     const { B: nb, L: nl, C: nc } = this.capacity, { dim: D, hidden: H } = this.config;
     const shared = !!this.pool;
     const f32 = (n: number) => (shared ? sharedArray(Float32Array, n) : new Float32Array(n));
+    const i32 = (n: number) => (shared ? sharedArray(Int32Array, n) : new Int32Array(n));
     Object.assign(this.s, {
-      ids: shared ? sharedArray(Int32Array, nb * nl) : new Int32Array(nb * nl), labels: shared ? sharedArray(Int32Array, nb) : new Int32Array(nb),
+      ids: i32(nb * nl), labels: i32(nb), uids: i32(nb * nl), ucount: i32(nb * nl), un: i32(nb),
       pooled: f32(nb * D), scale: f32(nb), h: f32(nb * H), probs: f32(nb * nc), dlogits: f32(nb * nc), dh: f32(nb * H), dpooled: f32(nb * D),
       loss: shared ? sharedArray(Float64Array, nb) : new Float64Array(nb),
     });
