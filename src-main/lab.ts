@@ -9,6 +9,7 @@ import { LabError, fromZod } from './api/errors';
 import type { Allocation, PolicyName, ProgressEvent, Solve, SolveParamsParsed } from './api/schemas';
 import { compareRuns } from './compare';
 import { RunQueue, checkTrainable, createRuns, profileInProcess } from './runs';
+import { defaultParallel } from './runs/parallel';
 import { POLICIES, problemFromTaskSet, solveAllocation, sweep, type Problem } from './solver';
 import * as store from './store';
 import { exportMlflow } from './tracking/export';
@@ -39,10 +40,11 @@ export class Lab {
   private readonly handlers: Handlers;
   private jobs = 0;
 
-  constructor(dbPath: string) {
+  /** `parallel`: trainers at once (default: as many as the cores and the free memory allow). */
+  constructor(dbPath: string, opts: { parallel?: number } = {}) {
     this.db = store.openDb(dbPath);
     this.interruptedAtStart = store.markInterrupted(this.db);
-    this.runs = new RunQueue(this.db, (e) => this.events.emit('progress', e));
+    this.runs = new RunQueue(this.db, (e) => this.events.emit('progress', e), opts.parallel ?? defaultParallel(this.db).parallel);
     const tracking = () => {
       if (!this.tracking) throw new LabError('unsupported', 'this door serves no tracking API: start the lab with `attention-lab serve` or open the desktop app');
       return this.tracking;
@@ -164,6 +166,11 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
       const created = createRuns(db, set, s, { model, dim, hidden, lr, batchSize: params.batchSize, epochs, vocabSize, threads, seeds, initFrom, name, tags });
       for (const r of created) runs.enqueue(r.id);
       return created.map((r) => store.getRun(db, r.id));
+    },
+    'runs/parallel': ({ parallel }) => {
+      if (parallel !== undefined) runs.parallel = parallel;
+      const { parallel: byDefault, ...machine } = defaultParallel(db);
+      return { parallel: runs.parallel, default: byDefault, ...machine };
     },
     'runs/cancel': ({ id }) => runs.cancel(id),
     'runs/resume': ({ id }) => runs.resume(id),

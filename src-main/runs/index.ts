@@ -9,7 +9,7 @@ import { forkTrainer } from './spawn';
 import type { TrainConfig } from '../training/train';
 
 /**
- * The run queue: starts one trainer process per run (concurrency 1 by default), stores
+ * The run queue: starts one trainer process per run (`parallel` at once), stores
  * what each reports (metric points and checkpoints of an epoch in one transaction), and
  * relays its progress. Cancel kills the trainer; a trainer that dies without finishing
  * leaves its run `failed` with everything stored so far; close() leaves live runs
@@ -39,9 +39,18 @@ export class RunQueue {
   constructor(
     private readonly db: store.Db,
     private readonly emit: (e: ProgressEvent) => void,
-    readonly concurrency = 1,
+    private concurrency = 1,
   ) {
     if (db.name !== ':memory:' && db.name !== '') store.relocateSharedCheckpoints(db);
+  }
+
+  /** Trainers at once. Raising it starts queued runs now; lowering it lets the live ones finish. */
+  get parallel(): number {
+    return this.concurrency;
+  }
+  set parallel(n: number) {
+    this.concurrency = Math.max(1, Math.floor(n));
+    this.pump();
   }
 
   /** The trainer process reads the database, so it must be a file. */
