@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { loadTrainingData } from '../training/data';
 import { initBackend } from '../training/backend';
+import { PATH_NAMES, trainPath } from '../training/paths';
 import { train } from '../training/train';
 import { openDb } from '../store';
 import { profileTasks } from '../training/profile';
@@ -37,7 +38,9 @@ backendReady.catch(() => {}); // reported when the job awaits it
 process.once('message', async (job: TrainerJob | ProfileJob) => {
   try {
     const backend = await backendReady;
-    await send({ type: 'started', backend });
+    // the run records the path its steps take on this backend (see training/paths.ts)
+    const path = trainPath(job.config.model);
+    await send({ type: 'started', backend: { ...backend, name: `${backend.name}; ${PATH_NAMES[path]}`, trainPath: path } });
     const db = openDb(job.dbPath, { readonly: true });
     const data = loadTrainingData(db, job.tasks, job.config.vocabSize);
     db.close();

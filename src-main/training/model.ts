@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { rng } from '../datasets/split';
-import { backendChoice } from './backend';
-import { BagModel } from './bagModel';
 import { ADAM, EmbeddingTable } from './embedding';
 
 /**
@@ -23,12 +21,16 @@ export type ModelState = Record<string, Float32Array | Uint32Array>;
 
 const TRANSFORMER_HEADS = 2;
 
-/** How a model's step runs: 'js' the bag kernels in JavaScript (bag.ts), 'tf' TF.js ops around the JS table. */
-export type TrainPath = 'js' | 'tf';
+/**
+ * How a model's step runs. 'js': the bag step in JavaScript (bag.ts), for the pure-JS
+ * backend. 'graph': the bag step as TF.js ops on the device, the table a TF variable
+ * (bagGraph.ts), for the native and CUDA backends, where JS work would leave the device
+ * idle and ship every batch across. 'tf': TF.js ops around the JS table (cnn, transformer).
+ */
+export type TrainPath = 'js' | 'graph' | 'tf';
 /** What the training loop needs of a model, whichever path runs its step. */
 export interface Model {
   readonly config: ModelConfig;
-  readonly table: EmbeddingTable;
   readonly path: TrainPath;
   trainStep(task: string, b: Batch, weight?: number): number;
   predict(task: string, b: Batch): Float32Array;
@@ -37,18 +39,8 @@ export interface Model {
   dispose(): void;
 }
 
-/** The path a model of `kind` takes on the chosen backend: bag on the pure-JS backend runs in JS. */
-export function trainPath(kind: ModelKind): TrainPath {
-  return kind === 'bag' && (backendChoice() ?? 'cpu') === 'cpu' ? 'js' : 'tf';
-}
-
-/** A model on its path; `threads` splits the JS bag step (other paths use one). */
-export function createModel(config: ModelConfig, threads = 1): Model {
-  return trainPath(config.kind) === 'js' ? new BagModel(config, threads) : new MultiTaskModel(config);
-}
-
 export class MultiTaskModel implements Model {
-  readonly path = 'tf' as const;
+  readonly path: TrainPath = 'tf';
   readonly table: EmbeddingTable;
   readonly vars: Record<string, tf.Variable> = {};
   private readonly adam: Record<string, { m: tf.Variable; v: tf.Variable; t: number }> = {};
@@ -95,7 +87,7 @@ export class MultiTaskModel implements Model {
     this.add(`head.${h.name}.b`, tf.zeros([h.classes]));
   }
 
-  private head(task: string): Head {
+  protected head(task: string): Head {
     const h = this.config.heads.find((x) => x.name === task);
     if (!h) throw new Error(`model: no head for task '${task}'`);
     return h;
@@ -137,7 +129,7 @@ export class MultiTaskModel implements Model {
     return tf.div(tf.sum(tf.mul(z, m3), 1), tf.maximum(tf.sum(m3, 1), 1)) as tf.Tensor2D;
   }
 
-  private logits(task: string, X: tf.Tensor, mask: tf.Tensor2D | null): tf.Tensor2D {
+  protected logits(task: string, X: tf.Tensor, mask: tf.Tensor2D | null): tf.Tensor2D {
     return tf.add(tf.matMul(this.encode(X, mask), this.vars[`head.${task}.w`] as tf.Tensor2D), this.vars[`head.${task}.b`]) as tf.Tensor2D;
   }
 
@@ -215,7 +207,7 @@ export class MultiTaskModel implements Model {
   }
 
   /** Adam on one variable with its own step count (so its bias correction is that of its own updates). */
-  private adamStep(name: string, g: tf.Tensor): void {
+  protected adamStep(name: string, g: tf.Tensor): void {
     const s = this.adam[name], { beta1, beta2, epsilon } = ADAM;
     const t = ++s.t;
     tf.tidy(() => {

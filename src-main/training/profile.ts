@@ -1,6 +1,7 @@
 import { hash32, rng } from '../datasets/split';
 import { batchOf, type TrainingData } from './data';
-import { createModel, type ModelKind } from './model';
+import type { ModelKind } from './model';
+import { createModel } from './paths';
 
 /**
  * t_i, measured: seconds for one full training pass over task i on the active backend,

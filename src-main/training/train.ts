@@ -2,7 +2,8 @@ import type { MetricPoint } from '../api/schemas';
 import { hash32, rng } from '../datasets/split';
 import { epochFile, readCheckpoint, writeCheckpoint, type CheckpointHeader } from './checkpoint';
 import { batchOf, type Split, type TaskData, type TrainingData } from './data';
-import { createModel, type Model, type ModelKind } from './model';
+import type { Model, ModelKind } from './model';
+import { createModel } from './paths';
 
 /**
  * The training loop. Each epoch executes c_i = round(π_i n_i) examples of task i (a

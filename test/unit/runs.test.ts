@@ -39,7 +39,8 @@ describe('training runs', () => {
     const [run] = await lab.call('runs/start', { taskSetId: set.id, epochs: 5 });
     const done = await lab.runs.wait(run.id);
     expect(done.status).toBe('completed');
-    expect(done.backend).toMatch(/cpu/);
+    expect(done.backend).toMatch(/cpu.*bag step in JS/);
+    expect((done.environment.backend as { trainPath: string }).trainPath).toBe('js'); // the run records its path
     expect((done.environment.backend as { versions: Record<string, string> }).versions['tfjs-core']).toBe('4.22.0');
     const points = await lab.call('runs/metrics', { id: run.id });
     const acc = points.find((p) => p.epoch === 5 && p.task === 'spam' && p.metric === 'test.accuracy')!.value;

@@ -10,6 +10,7 @@ import * as store from '../../src-main/store';
 import { initBackend } from '../../src-main/training/backend';
 import { readCheckpoint } from '../../src-main/training/checkpoint';
 import { loadTrainingData, type TrainingData } from '../../src-main/training/data';
+import { BagGraphModel } from '../../src-main/training/bagGraph';
 import { BagModel } from '../../src-main/training/bagModel';
 import { MultiTaskModel, type ModelKind, type ModelState } from '../../src-main/training/model';
 import { planEpoch, train, type TrainConfig } from '../../src-main/training/train';
@@ -200,6 +201,25 @@ describe('the bag step in JavaScript (the pure-JS backend\'s path)', () => {
     const batch = { ids: Int32Array.from([3, 4, 5, 0, 7, 8, 0, 0]), labels: Int32Array.from([0, 1]), length: 4, size: 2 };
     Array.from(js.predict('b', batch)).forEach((p, i) => expect(p).toBeCloseTo(tfm.predict('b', batch)[i], 5));
     tfm.dispose();
+  });
+
+  it('the graph path (the table a TF variable, the step TF.js ops, for native and GPU backends) gives the same numbers on the CPU backend', () => {
+    const graph = new BagGraphModel(config), js = new BagModel(config);
+    const a = trainBoth(graph), b = trainBoth(js);
+    a.forEach((x, i) => expect(b[i]).toBeCloseTo(x, 5));
+    const s1 = graph.state(), s2 = js.state();
+    expect(Object.keys(s1)).toEqual(Object.keys(s2));
+    expect(maxDiff(s1, s2)).toBeLessThan(1e-5);
+    expect(Array.from(s1['table.steps'])).toEqual(Array.from(s2['table.steps'])); // lazy: a row counts only the steps that held it
+    expect(Array.from(s1['table.steps']).some((t) => t === 0)).toBe(true); // rows no batch held never moved
+    const batch = { ids: Int32Array.from([3, 4, 5, 0, 7, 8, 0, 0]), labels: Int32Array.from([0, 1]), length: 4, size: 2 };
+    Array.from(graph.predict('b', batch)).forEach((p, i) => expect(p).toBeCloseTo(js.predict('b', batch)[i], 5));
+    // a checkpoint of one path loads into the other
+    const back = new BagGraphModel(config);
+    back.load(s2);
+    expect(maxDiff(back.state(), s2)).toBe(0);
+    graph.dispose();
+    back.dispose();
   });
 
   it('gives the same numbers bit for bit on any number of threads', () => {
