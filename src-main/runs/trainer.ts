@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { loadTrainingData } from '../training/data';
+import { dirname, join } from 'node:path';
+import { loadTrainingDataCached } from '../training/dataCache';
 import { initBackend } from '../training/backend';
 import { PATH_NAMES, trainPath } from '../training/paths';
 import { train } from '../training/train';
@@ -42,7 +43,7 @@ process.once('message', async (job: TrainerJob | ProfileJob) => {
     const path = trainPath(job.config.model);
     await send({ type: 'started', backend: { ...backend, name: `${backend.name}; ${PATH_NAMES[path]}`, trainPath: path } });
     const db = openDb(job.dbPath, { readonly: true });
-    const data = loadTrainingData(db, job.tasks, job.config.vocabSize);
+    const data = loadTrainingDataCached(db, job.tasks, job.config.vocabSize, join(dirname(job.dbPath), 'cache'));
     db.close();
     const loadedMiB = process.memoryUsage.rss() / 2 ** 20;
     if (job.kind === 'profile') {

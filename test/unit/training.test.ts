@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { deserialize, serialize } from 'node:v8';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import * as store from '../../src-main/store';
 import { initBackend } from '../../src-main/training/backend';
 import { readCheckpoint } from '../../src-main/training/checkpoint';
 import { loadTrainingData, type TrainingData } from '../../src-main/training/data';
+import { loadTrainingDataCached } from '../../src-main/training/dataCache';
 import { BagGraphModel } from '../../src-main/training/bagGraph';
 import { BagModel } from '../../src-main/training/bagModel';
 import { MultiTaskModel, type ModelKind, type ModelState } from '../../src-main/training/model';
@@ -48,6 +50,21 @@ describe('training data', () => {
     expect(d.vocab).toContain('c:^a'); // a name's first letter, as a char n-gram
     expect(d.tasks[0].test.ids[1]).toBe(1); // 'secret' reads as out-of-vocabulary
     expect(() => loadTrainingData(local, [{ name: 'synthetic', datasetId: null }])).toThrow(/'synthetic' has no data set/);
+  });
+
+  it('keeps the encoded data beside the database: read back when nothing changed, rebuilt when unreadable, apart per vocabulary size', () => {
+    const dir = tmp(), tasks = data.tasks.map((t) => ({ name: t.name, datasetId: t.datasetId }));
+    const first = loadTrainingDataCached(db, tasks, 20_000, dir);
+    expect(first).toEqual(data);
+    const [file] = readdirSync(dir);
+    // what the file holds is what comes back (a marked copy proves it is read, not rebuilt)
+    const held = deserialize(readFileSync(join(dir, file))) as { key: string; data: TrainingData };
+    writeFileSync(join(dir, file), serialize({ ...held, data: { ...held.data, vocab: [...held.data.vocab, 'marked'] } }));
+    expect(loadTrainingDataCached(db, tasks, 20_000, dir).vocab.at(-1)).toBe('marked');
+    writeFileSync(join(dir, file), 'not a cache file');
+    expect(loadTrainingDataCached(db, tasks, 20_000, dir)).toEqual(data);
+    expect(loadTrainingDataCached(db, tasks, 10, dir).vocab).toHaveLength(10);
+    expect(readdirSync(dir)).toHaveLength(2);
   });
 
   it('an epoch executes round(π n) distinct examples per task, fresh each epoch, the same for the same seed', () => {
