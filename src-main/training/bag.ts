@@ -10,7 +10,8 @@
  * over texts, or over a row's occurrences, in batch order whatever the split, so any
  * thread count gives the same numbers bit for bit.
  *
- * Self-contained on purpose: a worker thread runs this function's source text.
+ * The row loops go through `ops` (rows.ts): WebAssembly SIMD over the memory the arrays
+ * live in, or plain JS. Self-contained on purpose: a worker runs this function's source.
  */
 export interface BagArrays {
   /** the table: weights, Adam moments, per-row step counts */
@@ -23,18 +24,19 @@ export interface BagArrays {
   uids: Int32Array; ucount: Int32Array; un: Int32Array;
   /** per-text scratch: pooled [B·D], 1/tokens [B], hidden [B·H], probabilities [B·C], their gradients, loss [B] */
   pooled: Float32Array; scale: Float32Array; h: Float32Array; probs: Float32Array; dlogits: Float32Array; dh: Float32Array; dpooled: Float32Array; loss: Float64Array;
+  /** each part's scratch: a dense gradient row [max(D, H)] and the table rows' gradient sums [min(V, B·L)·D] */
+  acc: Float32Array[]; g: Float32Array[];
 }
 /** One step's or prediction's shape: batch B × L, the head's offsets and classes, and (training) its scalars. */
 export interface BagJob { B: number; L: number; C: number; hw: number; hb: number; train: boolean; weight: number; lr: number; encStep: number; encRoot: number; headStep: number; headRoot: number }
 
-export function bagKernels(V: number, D: number, H: number) {
+export function bagKernels(V: number, D: number, H: number, ops: RowOps) {
   const beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, c1 = 1 - beta1, c2 = 1 - beta2;
-  const acc = new Float64Array(Math.max(H, D));
-  let logit = new Float64Array(16);
+  let logit = new Float64Array(16), hg = new Float64Array(16);
   const slot = new Int32Array(V).fill(-1);
   const seenIn = new Int32Array(V), at = new Int32Array(V); // the last text (stamp) each id was seen in, and where in its list
   let stamp = 0;
-  let unique = new Int32Array(1024), first = new Int32Array(1024), byRow = new Int32Array(0), g = new Float32Array(1024 * D);
+  let unique = new Int32Array(1024), first = new Int32Array(1024), byRow = new Int32Array(0);
 
   // Adam's bias corrections by step count, 1 / (1 − β1^t) and 1 / √(1 − β2^t): two Math.pow per row were a tenth of a step
   let corr1 = new Float64Array(0), corr2 = new Float64Array(0);
@@ -44,33 +46,8 @@ export function bagKernels(V: number, D: number, H: number) {
     corr2 = Float64Array.from({ length: n }, (_, i) => 1 / Math.sqrt(1 - Math.pow(beta2, i)));
   }
 
-  /** acc += c · w[src…src+D), four at a time. */
-  function addRow(acc: Float64Array, w: Float32Array, src: number, c: number): void {
-    const n = D, n4 = n & ~3;
-    let k = 0;
-    for (; k < n4; k += 4) {
-      acc[k] += c * w[src + k];
-      acc[k + 1] += c * w[src + k + 1];
-      acc[k + 2] += c * w[src + k + 2];
-      acc[k + 3] += c * w[src + k + 3];
-    }
-    for (; k < n; k++) acc[k] += c * w[src + k];
-  }
-
-  /** One table row's lazy-Adam step. */
-  function adamRow(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, base: number, gb: number, f: number, step: number, root: number): void {
-    const n = D, b1 = 0.9, b2 = 0.999, d1 = 1 - b1, d2 = 1 - b2, eps = 1e-7;
-    for (let k = 0; k < n; k++) {
-      const gk = Math.fround(f * g[gb + k]), x = base + k;
-      const mk = b1 * m[x] + d1 * gk, vk = b2 * v[x] + d2 * gk * gk;
-      m[x] = mk;
-      v[x] = vk;
-      w[x] -= (step * mk) / (Math.sqrt(vk) * root + eps);
-    }
-  }
-
   /** Adam on p[o…o+n) from gradient gr[0…n) (the dense layers' rule, one step size per tensor). */
-  function adam(s: BagArrays, o: number, gr: Float64Array, n: number, step: number, root: number): void {
+  function adam(s: BagArrays, o: number, gr: Float32Array | Float64Array, n: number, step: number, root: number): void {
     const p = s.p, pm = s.pm, pv = s.pv;
     for (let k = 0; k < n; k++) {
       const gk = gr[k], j = o + k;
@@ -83,6 +60,7 @@ export function bagKernels(V: number, D: number, H: number) {
   return {
     /** Texts [b0, b1): pooled input, hidden layer, class probabilities, loss; when training, the gradients back to the pooled input. */
     forward(s: BagArrays, j: BagJob, b0: number, b1: number): void {
+      const { axpy, dot } = ops;
       const { B, L, C, hw, hb } = j, w = s.w, p = s.p, ids = s.ids, pooled = s.pooled, h = s.h;
       const eb = D * H, f = j.weight / B;
       if (logit.length < C) logit = new Float64Array(C);
@@ -108,20 +86,19 @@ export function bagKernels(V: number, D: number, H: number) {
           }
         }
         s.un[b] = u;
-        for (let k = 0; k < D; k++) acc[k] = 0;
-        for (let q = ub; q < ub + u; q++) addRow(acc, w, uids[q] * D, uc[q]);
+        pooled.fill(0, o, o + D);
+        for (let q = ub; q < ub + u; q++) axpy(pooled, o, uc[q], w, uids[q] * D, D);
         const sc = n ? 1 / n : 0;
         s.scale[b] = sc;
-        for (let k = 0; k < D; k++) pooled[o + k] = acc[k] * sc;
+        for (let k = 0; k < D; k++) pooled[o + k] *= sc;
         // hidden = relu(pooled · W + b)
         const ho = b * H;
-        for (let k = 0; k < H; k++) acc[k] = p[eb + k];
+        h.set(p.subarray(eb, eb + H), ho);
         for (let i = 0; i < D; i++) {
           const x = pooled[o + i];
-          if (x === 0) continue;
-          for (let k = 0, r = i * H; k < H; k++) acc[k] += x * p[r + k];
+          if (x !== 0) axpy(h, ho, x, p, i * H, H);
         }
-        for (let k = 0; k < H; k++) h[ho + k] = acc[k] > 0 ? acc[k] : 0;
+        for (let k = ho; k < ho + H; k++) if (!(h[k] > 0)) h[k] = 0;
         // logits = hidden · Wh + bh; softmax
         let max = -Infinity;
         for (let c = 0; c < C; c++) {
@@ -143,11 +120,7 @@ export function bagKernels(V: number, D: number, H: number) {
           if (h[ho + k] > 0) for (let c = 0; c < C; c++) d += s.dlogits[po + c] * p[hw + k * C + c];
           s.dh[ho + k] = d;
         }
-        for (let i = 0; i < D; i++) {
-          let d = 0;
-          for (let k = 0, r = i * H; k < H; k++) d += s.dh[ho + k] * p[r + k];
-          s.dpooled[o + i] = d;
-        }
+        for (let i = 0; i < D; i++) s.dpooled[o + i] = dot(s.dh, ho, p, i * H, H);
       }
     },
 
@@ -159,22 +132,20 @@ export function bagKernels(V: number, D: number, H: number) {
      */
     update(s: BagArrays, j: BagJob, part: number, parts: number): number {
       const { B, L, C, hw, hb, lr } = j, pooled = s.pooled, dh = s.dh, h = s.h, dl = s.dlogits;
-      const eb = D * H, rows = Math.ceil(D / parts);
-      const gr = new Float64Array(acc.buffer, 0, H); // reused: acc is free between forward passes
+      const { axpy, adamRow } = ops, eb = D * H, rows = Math.ceil(D / parts), gr = s.acc[part];
       for (let i = part * rows, end = Math.min(D, i + rows); i < end; i++) {
-        for (let k = 0; k < H; k++) gr[k] = 0;
+        gr.fill(0, 0, H);
         for (let b = 0; b < B; b++) {
           const x = pooled[b * D + i];
-          if (x !== 0) for (let k = 0, o = b * H; k < H; k++) gr[k] += x * dh[o + k];
+          if (x !== 0) axpy(gr, 0, x, dh, b * H, H);
         }
         adam(s, i * H, gr, H, j.encStep, j.encRoot);
       }
       if (part === 0) {
-        if (logit.length < C) logit = new Float64Array(C);
-        for (let k = 0; k < H; k++) gr[k] = 0;
-        for (let b = 0; b < B; b++) for (let k = 0, o = b * H; k < H; k++) gr[k] += dh[o + k];
+        gr.fill(0, 0, H);
+        for (let b = 0; b < B; b++) axpy(gr, 0, 1, dh, b * H, H);
         adam(s, eb, gr, H, j.encStep, j.encRoot);
-        const hg = new Float64Array(logit.buffer, 0, C);
+        if (hg.length < C) hg = new Float64Array(C);
         for (let k = 0; k < H; k++) {
           for (let c = 0; c < C; c++) hg[c] = 0;
           for (let b = 0; b < B; b++) {
@@ -210,18 +181,18 @@ export function bagKernels(V: number, D: number, H: number) {
           first[u] = q;
           unique[u++] = r;
         }
-      if (u * D > g.length) g = new Float32Array(u * D * 2);
       // locals, not the closure's re-assignable bindings, so V8 keeps them in registers
-      const gs = g, uq = unique, fo = first, st = s.steps;
+      const gs = s.g[part], uq = unique, fo = first, st = s.steps;
       for (let b = 0; b < B; b++)
         for (let q = b * L, end = q + un[b]; q < end; q++) {
           const a = sl[uids[q]];
           if (a < 0 || fo[a] >= 0) continue; // another part's row, or a row of one text (read straight from dp below)
-          const f = scale[b] * uc[q], src = b * D, dst = a * D;
+          const dst = a * D;
           if (fo[a] === -1) {
             fo[a] = -2;
-            for (let k = 0; k < D; k++) gs[dst + k] = f * dp[src + k];
-          } else for (let k = 0; k < D; k++) gs[dst + k] += f * dp[src + k];
+            gs.fill(0, dst, dst + D);
+          }
+          axpy(gs, dst, scale[b] * uc[q], dp, b * D, D);
         }
       const w = s.w, m = s.m, v = s.v;
       // rows in address order: the table is read and written front to back, which the prefetcher follows
@@ -240,14 +211,59 @@ export function bagKernels(V: number, D: number, H: number) {
         const i = fo[q];
         if (i >= 0) {
           const tx = (i / L) | 0;
-          adamRow(w, m, v, dp, r * D, tx * D, scale[tx] * uc[i], lr * corr1[t], corr2[t]);
-        } else adamRow(w, m, v, gs, r * D, q * D, 1, lr * corr1[t], corr2[t]);
+          adamRow(w, m, v, r * D, dp, tx * D, scale[tx] * uc[i], lr * corr1[t], corr2[t], D);
+        } else adamRow(w, m, v, r * D, gs, q * D, 1, lr * corr1[t], corr2[t], D);
       }
       return u;
     },
   };
 }
 export type BagKernels = ReturnType<typeof bagKernels>;
+
+/** The row loops the kernels are built from (see rowOps). */
+export interface RowOps {
+  /** y[yo…yo+n) += a · x[xo…xo+n) */
+  axpy(y: Float32Array, yo: number, a: number, x: Float32Array, xo: number, n: number): void;
+  /** x[xo…xo+n) · y[yo…yo+n) */
+  dot(x: Float32Array, xo: number, y: Float32Array, yo: number, n: number): number;
+  /** lazy Adam on the row at `o` of w, m, v from the gradient f · g[go…go+n) */
+  adamRow(w: Float32Array, m: Float32Array, v: Float32Array, o: number, g: Float32Array, go: number, f: number, step: number, root: number, n: number): void;
+}
+export interface BagWasm { axpy(y: number, x: number, a: number, n: number): void; dot(x: number, y: number, n: number): number; adam_row(w: number, m: number, v: number, g: number, f: number, step: number, root: number, n: number): void }
+
+/**
+ * The row loops: in WebAssembly SIMD (wasm/bag.wat) when the arrays live in its memory
+ * (byte offsets are the arrays' own plus the index), else in JS with the same arithmetic
+ * in float32 steps. Self-contained: a worker runs its source text.
+ */
+export function rowOps(wasm: BagWasm | null): RowOps {
+  if (wasm) {
+    const e = wasm;
+    return {
+      axpy: (y, yo, a, x, xo, n) => e.axpy(y.byteOffset + 4 * yo, x.byteOffset + 4 * xo, a, n),
+      dot: (x, xo, y, yo, n) => e.dot(x.byteOffset + 4 * xo, y.byteOffset + 4 * yo, n),
+      adamRow: (w, m, v, o, g, go, f, step, root, n) => e.adam_row(w.byteOffset + 4 * o, m.byteOffset + 4 * o, v.byteOffset + 4 * o, g.byteOffset + 4 * go, f, step, root, n),
+    };
+  }
+  const f32 = Math.fround;
+  return {
+    axpy(y, yo, a, x, xo, n) {
+      for (let k = 0; k < n; k++) y[yo + k] += f32(a * x[xo + k]);
+    },
+    dot(x, xo, y, yo, n) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s = f32(s + f32(x[xo + k] * y[yo + k]));
+      return s;
+    },
+    adamRow(w, m, v, o, g, go, f, step, root, n) {
+      for (let k = 0; k < n; k++) {
+        const gk = f32(f * g[go + k]), x = o + k;
+        const mk = (m[x] = 0.9 * m[x] + 0.1 * gk), vk = (v[x] = 0.999 * v[x] + 0.001 * gk * gk);
+        w[x] -= (step * mk) / (Math.sqrt(vk) * root + 1e-7);
+      }
+    },
+  };
+}
 
 /** Arrays of `n` elements, over a SharedArrayBuffer when threads will share them. */
 export function sharedArray<T extends Float32Array | Float64Array | Int32Array | Uint32Array>(Type: { new (b: ArrayBufferLike): T; BYTES_PER_ELEMENT: number }, n: number): T {

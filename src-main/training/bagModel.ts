@@ -1,5 +1,6 @@
 import { rng } from '../datasets/split';
-import { bagKernels, sharedArray, type BagArrays, type BagJob, type BagKernels } from './bag';
+import { Arena } from './arena';
+import { bagKernels, type BagArrays, type BagJob, type BagKernels } from './bag';
 import { ADAM, EmbeddingTable } from './embedding';
 import type { Batch, Head, ModelConfig, ModelState } from './model';
 import { BagThreads } from './threads';
@@ -20,13 +21,13 @@ export class BagModel {
   private readonly s: BagArrays;
   private readonly kernels: BagKernels;
   private readonly pool: BagThreads | null;
+  private readonly arena: Arena;
   private capacity = { B: 0, L: 0, C: 0 };
 
   constructor(readonly config: ModelConfig, readonly threads = 1) {
     const r = rng(config.seed);
     const uniform = (limit: number) => () => (r() * 2 - 1) * limit;
     const { vocab: V, dim: D, hidden: H } = config;
-    this.table = new EmbeddingTable(V, D, uniform(0.05), threads > 1);
     const shapes: [string, number[]][] = [['enc.w', [D, H]], ['enc.b', [H]]];
     for (const h of config.heads) shapes.push([`head.${h.name}.w`, [H, h.classes]], [`head.${h.name}.b`, [h.classes]]);
     let offset = 0;
@@ -35,7 +36,10 @@ export class BagModel {
       this.dense.push({ name, offset, size, shape });
       offset += size;
     }
-    const f32 = (n: number) => (threads > 1 ? sharedArray(Float32Array, n) : new Float32Array(n));
+    // the table, the dense layers and a batch of 256 long texts' scratch, to reserve the memory at once
+    this.arena = new Arena(4 * (3 * V * D + V + 3 * offset + threads * Math.min(V, 256 * (config.maxLength ?? 256)) * D));
+    const a = this.arena, f32 = (n: number) => a.alloc(Float32Array, n);
+    this.table = new EmbeddingTable(V, D, uniform(0.05), { f32, u32: (n) => a.alloc(Uint32Array, n) });
     const p = f32(offset);
     // Glorot-uniform weights and zero biases, drawn in the TF.js model's order (the same seed gives the same model)
     for (const d of this.dense) if (d.shape.length === 2) {
@@ -44,9 +48,10 @@ export class BagModel {
     }
     this.steps = new Uint32Array(this.dense.length);
     const t = this.table;
-    this.s = { w: t.weights, m: t.m, v: t.v, steps: t.steps, p, pm: f32(offset), pv: f32(offset), ids: new Int32Array(0), labels: new Int32Array(0), uids: new Int32Array(0), ucount: new Int32Array(0), un: new Int32Array(0), pooled: new Float32Array(0), scale: new Float32Array(0), h: new Float32Array(0), probs: new Float32Array(0), dlogits: new Float32Array(0), dh: new Float32Array(0), dpooled: new Float32Array(0), loss: new Float64Array(0) };
-    this.kernels = bagKernels(V, D, H);
-    this.pool = threads > 1 ? new BagThreads(threads, V, D, H) : null;
+    const none = new Float32Array(0), noIds = new Int32Array(0);
+    this.s = { w: t.weights, m: t.m, v: t.v, steps: t.steps, p, pm: f32(offset), pv: f32(offset), ids: noIds, labels: noIds, uids: noIds, ucount: noIds, un: noIds, pooled: none, scale: none, h: none, probs: none, dlogits: none, dh: none, dpooled: none, loss: new Float64Array(0), acc: [], g: [] };
+    this.kernels = bagKernels(V, D, H, a.ops);
+    this.pool = threads > 1 ? new BagThreads(threads, V, D, H, a.ops, a.share) : null;
   }
 
   private headOf(task: string): { head: Head; w: Dense; b: Dense; wi: number } {
@@ -60,15 +65,16 @@ export class BagModel {
   private fit(B: number, L: number, C: number): void {
     const c = this.capacity;
     if (B <= c.B && L <= c.L && C <= c.C) return;
-    this.capacity = { B: Math.max(B, c.B), L: Math.max(L, c.L), C: Math.max(C, c.C) };
-    const { B: nb, L: nl, C: nc } = this.capacity, { dim: D, hidden: H } = this.config;
-    const shared = !!this.pool;
-    const f32 = (n: number) => (shared ? sharedArray(Float32Array, n) : new Float32Array(n));
-    const i32 = (n: number) => (shared ? sharedArray(Int32Array, n) : new Int32Array(n));
+    // room at once for evaluation's batches of 256, the longest texts and every head (the arena never frees)
+    const { maxLength = 0, heads } = this.config;
+    this.capacity = { B: Math.max(B, c.B, 256), L: Math.max(L, c.L, maxLength), C: Math.max(C, c.C, ...heads.map((h) => h.classes)) };
+    const { B: nb, L: nl, C: nc } = this.capacity, { vocab: V, dim: D, hidden: H } = this.config;
+    const a = this.arena, f32 = (n: number) => a.alloc(Float32Array, n), i32 = (n: number) => a.alloc(Int32Array, n);
+    const parts = Array.from({ length: this.threads }, (_, i) => i);
     Object.assign(this.s, {
       ids: i32(nb * nl), labels: i32(nb), uids: i32(nb * nl), ucount: i32(nb * nl), un: i32(nb),
       pooled: f32(nb * D), scale: f32(nb), h: f32(nb * H), probs: f32(nb * nc), dlogits: f32(nb * nc), dh: f32(nb * H), dpooled: f32(nb * D),
-      loss: shared ? sharedArray(Float64Array, nb) : new Float64Array(nb),
+      loss: a.alloc(Float64Array, nb), acc: parts.map(() => f32(Math.max(D, H))), g: parts.map(() => f32(Math.min(V, nb * nl) * D)),
     });
     this.pool?.bind(this.s);
   }

@@ -17,14 +17,14 @@ export class EmbeddingTable {
   private readonly slot: Int32Array; // row → position in the current batch's unique rows, or -1
   private gradBuf: Float32Array;
 
-  /** `shared`: over SharedArrayBuffers, for training threads to update in place. */
-  constructor(readonly rows: number, readonly dim: number, init?: (i: number) => number, shared = false) {
-    const f32 = (n: number) => (shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n));
+  /** `alloc`: where the arrays live (the JS bag path keeps them in its arena, see arena.ts). */
+  constructor(readonly rows: number, readonly dim: number, init?: (i: number) => number, alloc?: { f32(n: number): Float32Array; u32(n: number): Uint32Array }) {
+    const f32 = alloc ? (n: number) => alloc.f32(n) : (n: number) => new Float32Array(n);
     this.weights = f32(rows * dim);
     if (init) for (let i = dim; i < this.weights.length; i++) this.weights[i] = init(i);
     this.m = f32(rows * dim);
     this.v = f32(rows * dim);
-    this.steps = shared ? new Uint32Array(new SharedArrayBuffer(rows * 4)) : new Uint32Array(rows);
+    this.steps = alloc ? alloc.u32(rows) : new Uint32Array(rows);
     this.slot = new Int32Array(rows).fill(-1);
     this.gradBuf = new Float32Array(1024 * dim);
   }

@@ -1,5 +1,5 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { bagKernels, type BagArrays, type BagJob } from './bag';
+import { bagKernels, rowOps, type BagArrays, type BagJob, type RowOps } from './bag';
 
 /**
  * Threads for the bag step: this thread and threads−1 workers share the model and the
@@ -50,17 +50,20 @@ export class BagThreads {
   private readonly kernels: ReturnType<typeof bagKernels>;
   private s: BagArrays | null = null;
 
-  constructor(readonly threads: number, V: number, D: number, H: number) {
-    this.kernels = bagKernels(V, D, H);
+  /** `ops`: this thread's row loops; `shared`: the arena's memory and compiled loops, for the workers' (null: the JS loops). */
+  constructor(readonly threads: number, V: number, D: number, H: number, ops: RowOps, shared: { memory: WebAssembly.Memory | null; module: WebAssembly.Module | null }) {
+    this.kernels = bagKernels(V, D, H, ops);
     const source = [
       "const { workerData: d, receiveMessageOnPort } = require('node:worker_threads');",
       'const __name = (f) => f;', // esbuild's keepNames helper, which the source text may call
       `const bagKernels = ${bagKernels.toString()};`,
-      `(${workerMain.toString()})(d.ctl, d.job, d.port, d.part, d.parts, bagKernels(d.V, d.D, d.H), receiveMessageOnPort, d.keys);`,
+      `const rowOps = ${rowOps.toString()};`,
+      'const ops = rowOps(d.module ? new WebAssembly.Instance(d.module, { env: { memory: d.memory } }).exports : null);',
+      `(${workerMain.toString()})(d.ctl, d.job, d.port, d.part, d.parts, bagKernels(d.V, d.D, d.H, ops), receiveMessageOnPort, d.keys);`,
     ].join('\n');
     for (let part = 1; part < threads; part++) {
       const { port1, port2 } = new MessageChannel();
-      const w = new Worker(source, { eval: true, workerData: { ctl: this.ctl, job: this.jobBuf, port: port2, part, parts: threads, V, D, H, keys: JOB }, transferList: [port2] });
+      const w = new Worker(source, { eval: true, workerData: { ctl: this.ctl, job: this.jobBuf, port: port2, part, parts: threads, V, D, H, keys: JOB, ...shared }, transferList: [port2] });
       w.unref();
       this.workers.push(w);
       this.ports.push(port1);

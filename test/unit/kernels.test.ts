@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { Arena } from '../../src-main/training/arena';
 import { initBackend } from '../../src-main/training/backend';
+import { BAG_WASM } from '../../src-main/training/wasm/bagWasm';
 import { EmbeddingTable } from '../../src-main/training/embedding';
 import { useLabKernels, useStockKernels } from '../../src-main/training/kernels';
 import { MultiTaskModel } from '../../src-main/training/model';
@@ -130,5 +133,41 @@ describe('the multi-task model', () => {
     expect(a.last).toBeLessThan(a.first / 4);
     expect(a.correct).toBe(true);
     expect(again).toEqual(a);
+  });
+});
+
+describe('the bag step\'s row loops: WebAssembly SIMD agrees with JS', () => {
+  it('axpy, dot and a lazy-Adam row, tails (n not a multiple of 4) included', () => {
+    const wasm = new Arena(1 << 20), js = new Arena(2 ** 31); // past the wasm limit: plain arrays, the JS loops
+    expect(wasm.memory).not.toBeNull();
+    expect(js.memory).toBeNull();
+    const r = rng(11);
+    for (const n of [64, 7, 1]) {
+      const make = (a: Arena) => {
+        const f = (scale = 1) => {
+          const x = a.alloc(Float32Array, 3 * n); // in the arena: the wasm loops reach only its memory
+          for (let i = 0; i < x.length; i++) x[i] = Math.abs(r() * 2 - 1) * scale;
+          return x;
+        };
+        return { y: f(), x: f(), w: f(), m: f(0.1), v: f(0.01), g: f() };
+      };
+      const A = make(wasm), B = make(js);
+      for (const k of Object.keys(B) as (keyof typeof B)[]) B[k].set(A[k]); // the same numbers in both
+      wasm.ops.axpy(A.y, n, 0.7, A.x, 2 * n, n);
+      js.ops.axpy(B.y, n, 0.7, B.x, 2 * n, n);
+      expect(wasm.ops.dot(A.x, n, A.g, 0, n)).toBeCloseTo(js.ops.dot(B.x, n, B.g, 0, n), 5);
+      wasm.ops.adamRow(A.w, A.m, A.v, n, A.g, 2 * n, 0.5, 0.01, 1.2, n);
+      js.ops.adamRow(B.w, B.m, B.v, n, B.g, 2 * n, 0.5, 0.01, 1.2, n);
+      for (const k of ['y', 'w', 'm', 'v'] as const) Array.from(A[k]).forEach((x, i) => expect(x).toBeCloseTo(B[k][i], 6));
+      expect(Array.from(A.y.subarray(0, n))).toEqual(Array.from(B.y.subarray(0, n))); // only the row asked for moved
+      expect(A.w[n - 1 + 2 * n]).toBe(B.w[n - 1 + 2 * n]);
+    }
+  });
+
+  it('the bytes the lab loads are bag.wat assembled (npm run build:wasm after editing it)', async () => {
+    // @ts-expect-error: a plain .mjs script, no types
+    const { assemble } = (await import('../../scripts/build-wasm.mjs')) as { assemble(wat: string): Promise<Buffer> };
+    const wat = readFileSync(new URL('../../src-main/training/wasm/bag.wat', import.meta.url), 'utf8');
+    expect((await assemble(wat)).toString('base64')).toBe(BAG_WASM);
   });
 });

@@ -1,0 +1,88 @@
+;; The bag step's row loops in WebAssembly SIMD (four f32 lanes), over the memory the
+;; model's arrays live in. Pointers are byte offsets; n is a row's length in elements.
+;; Build: npm run build:wasm (writes bagWasm.ts beside this file).
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+
+  ;; y[0..n) += a · x[0..n)
+  (func (export "axpy") (param $y i32) (param $x i32) (param $a f32) (param $n i32)
+    (local $k i32) (local $end i32) (local $av v128)
+    (local.set $av (f32x4.splat (local.get $a)))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $k) (local.get $end)))
+      (v128.store (i32.add (local.get $y) (local.get $k))
+        (f32x4.add (v128.load (i32.add (local.get $y) (local.get $k)))
+                   (f32x4.mul (local.get $av) (v128.load (i32.add (local.get $x) (local.get $k))))))
+      (local.set $k (i32.add (local.get $k) (i32.const 16)))
+      (br $l)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $tdone (loop $t
+      (br_if $tdone (i32.ge_u (local.get $k) (local.get $end)))
+      (f32.store (i32.add (local.get $y) (local.get $k))
+        (f32.add (f32.load (i32.add (local.get $y) (local.get $k)))
+                 (f32.mul (local.get $a) (f32.load (i32.add (local.get $x) (local.get $k))))))
+      (local.set $k (i32.add (local.get $k) (i32.const 4)))
+      (br $t))))
+
+  ;; x[0..n) · y[0..n): four lanes, summed (l0 + l1) + (l2 + l3), then the tail in order
+  (func (export "dot") (param $x i32) (param $y i32) (param $n i32) (result f32)
+    (local $k i32) (local $end i32) (local $acc v128) (local $s f32)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $k) (local.get $end)))
+      (local.set $acc (f32x4.add (local.get $acc)
+        (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $k))) (v128.load (i32.add (local.get $y) (local.get $k))))))
+      (local.set $k (i32.add (local.get $k) (i32.const 16)))
+      (br $l)))
+    (local.set $s (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+      (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $tdone (loop $t
+      (br_if $tdone (i32.ge_u (local.get $k) (local.get $end)))
+      (local.set $s (f32.add (local.get $s)
+        (f32.mul (f32.load (i32.add (local.get $x) (local.get $k))) (f32.load (i32.add (local.get $y) (local.get $k))))))
+      (local.set $k (i32.add (local.get $k) (i32.const 4)))
+      (br $t)))
+    (local.get $s))
+
+  ;; One lazy-Adam row: g = f · g[0..n); m = β1 m + (1 − β1) g; v = β2 v + (1 − β2) g²;
+  ;; w −= step · m / (√v · root + ε)
+  (func (export "adam_row") (param $w i32) (param $m i32) (param $v i32) (param $g i32) (param $f f32) (param $step f32) (param $root f32) (param $n i32)
+    (local $k i32) (local $end i32) (local $gk v128) (local $mk v128) (local $vk v128)
+    (local $fv v128) (local $sv v128) (local $rv v128)
+    (local $gs f32) (local $ms f32) (local $vs f32)
+    (local.set $fv (f32x4.splat (local.get $f)))
+    (local.set $sv (f32x4.splat (local.get $step)))
+    (local.set $rv (f32x4.splat (local.get $root)))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $k) (local.get $end)))
+      (local.set $gk (f32x4.mul (local.get $fv) (v128.load (i32.add (local.get $g) (local.get $k)))))
+      (local.set $mk (f32x4.add (f32x4.mul (f32x4.splat (f32.const 0.9)) (v128.load (i32.add (local.get $m) (local.get $k))))
+                                (f32x4.mul (f32x4.splat (f32.const 0.1)) (local.get $gk))))
+      (local.set $vk (f32x4.add (f32x4.mul (f32x4.splat (f32.const 0.999)) (v128.load (i32.add (local.get $v) (local.get $k))))
+                                (f32x4.mul (f32x4.splat (f32.const 0.001)) (f32x4.mul (local.get $gk) (local.get $gk)))))
+      (v128.store (i32.add (local.get $m) (local.get $k)) (local.get $mk))
+      (v128.store (i32.add (local.get $v) (local.get $k)) (local.get $vk))
+      (v128.store (i32.add (local.get $w) (local.get $k))
+        (f32x4.sub (v128.load (i32.add (local.get $w) (local.get $k)))
+          (f32x4.div (f32x4.mul (local.get $sv) (local.get $mk))
+                     (f32x4.add (f32x4.mul (f32x4.sqrt (local.get $vk)) (local.get $rv)) (f32x4.splat (f32.const 1e-7))))))
+      (local.set $k (i32.add (local.get $k) (i32.const 16)))
+      (br $l)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $tdone (loop $t
+      (br_if $tdone (i32.ge_u (local.get $k) (local.get $end)))
+      (local.set $gs (f32.mul (local.get $f) (f32.load (i32.add (local.get $g) (local.get $k)))))
+      (local.set $ms (f32.add (f32.mul (f32.const 0.9) (f32.load (i32.add (local.get $m) (local.get $k)))) (f32.mul (f32.const 0.1) (local.get $gs))))
+      (local.set $vs (f32.add (f32.mul (f32.const 0.999) (f32.load (i32.add (local.get $v) (local.get $k)))) (f32.mul (f32.const 0.001) (f32.mul (local.get $gs) (local.get $gs)))))
+      (f32.store (i32.add (local.get $m) (local.get $k)) (local.get $ms))
+      (f32.store (i32.add (local.get $v) (local.get $k)) (local.get $vs))
+      (f32.store (i32.add (local.get $w) (local.get $k))
+        (f32.sub (f32.load (i32.add (local.get $w) (local.get $k)))
+          (f32.div (f32.mul (local.get $step) (local.get $ms)) (f32.add (f32.mul (f32.sqrt (local.get $vs)) (local.get $root)) (f32.const 1e-7)))))
+      (local.set $k (i32.add (local.get $k) (i32.const 4)))
+      (br $t))))
+)
