@@ -24,7 +24,7 @@ export interface BagArrays {
   uids: Int32Array; ucount: Int32Array; un: Int32Array;
   /** per-text scratch: pooled [B·D], 1/tokens [B], hidden [B·H], probabilities [B·C], their gradients, loss [B] */
   pooled: Float32Array; scale: Float32Array; h: Float32Array; probs: Float32Array; dlogits: Float32Array; dh: Float32Array; dpooled: Float32Array; loss: Float64Array;
-  /** each part's scratch: a dense gradient row [max(D, H)] and the table rows' gradient sums [min(V, B·L)·D] */
+  /** each part's scratch: dense gradients [D·H + max(D, H)] and the table rows' gradient sums [min(V, B·L)·D] */
   acc: Float32Array[]; g: Float32Array[];
 }
 /** One step's or prediction's shape: batch B × L, the head's offsets and classes, and (training) its scalars. */
@@ -60,7 +60,6 @@ export function bagKernels(V: number, D: number, H: number, ops: RowOps) {
   return {
     /** Texts [b0, b1): pooled input, hidden layer, class probabilities, loss; when training, the gradients back to the pooled input. */
     forward(s: BagArrays, j: BagJob, b0: number, b1: number): void {
-      const { axpy, dot } = ops;
       const { B, L, C, hw, hb } = j, w = s.w, p = s.p, ids = s.ids, pooled = s.pooled, h = s.h;
       const eb = D * H, f = j.weight / B;
       if (logit.length < C) logit = new Float64Array(C);
@@ -87,17 +86,14 @@ export function bagKernels(V: number, D: number, H: number, ops: RowOps) {
         }
         s.un[b] = u;
         pooled.fill(0, o, o + D);
-        for (let q = ub; q < ub + u; q++) axpy(pooled, o, uc[q], w, uids[q] * D, D);
+        ops.pool(pooled, o, w, uids, uc, ub, u, D);
         const sc = n ? 1 / n : 0;
         s.scale[b] = sc;
         for (let k = 0; k < D; k++) pooled[o + k] *= sc;
         // hidden = relu(pooled · W + b)
         const ho = b * H;
         h.set(p.subarray(eb, eb + H), ho);
-        for (let i = 0; i < D; i++) {
-          const x = pooled[o + i];
-          if (x !== 0) axpy(h, ho, x, p, i * H, H);
-        }
+        ops.matvec(h, ho, pooled, o, p, 0, D, H);
         for (let k = ho; k < ho + H; k++) if (!(h[k] > 0)) h[k] = 0;
         // logits = hidden · Wh + bh; softmax
         let max = -Infinity;
@@ -120,7 +116,7 @@ export function bagKernels(V: number, D: number, H: number, ops: RowOps) {
           if (h[ho + k] > 0) for (let c = 0; c < C; c++) d += s.dlogits[po + c] * p[hw + k * C + c];
           s.dh[ho + k] = d;
         }
-        for (let i = 0; i < D; i++) s.dpooled[o + i] = dot(s.dh, ho, p, i * H, H);
+        ops.matvecT(s.dpooled, o, s.dh, ho, p, 0, D, H);
       }
     },
 
@@ -133,14 +129,11 @@ export function bagKernels(V: number, D: number, H: number, ops: RowOps) {
     update(s: BagArrays, j: BagJob, part: number, parts: number): number {
       const { B, L, C, hw, hb, lr } = j, pooled = s.pooled, dh = s.dh, h = s.h, dl = s.dlogits;
       const { axpy, adamRow } = ops, eb = D * H, rows = Math.ceil(D / parts), gr = s.acc[part];
-      for (let i = part * rows, end = Math.min(D, i + rows); i < end; i++) {
-        gr.fill(0, 0, H);
-        for (let b = 0; b < B; b++) {
-          const x = pooled[b * D + i];
-          if (x !== 0) axpy(gr, 0, x, dh, b * H, H);
-        }
-        adam(s, i * H, gr, H, j.encStep, j.encRoot);
-      }
+      // the encoder rows this part owns: Σ_b pooled[b, i] · dh[b] for each, summed over the batch in order
+      const i0 = Math.min(D, part * rows), i1 = Math.min(D, i0 + rows);
+      gr.fill(0, 0, (i1 - i0) * H);
+      for (let b = 0; b < B; b++) ops.ger(gr, 0, pooled, b * D + i0, dh, b * H, i1 - i0, H);
+      for (let i = i0; i < i1; i++) adam(s, i * H, gr.subarray((i - i0) * H, (i - i0 + 1) * H), H, j.encStep, j.encRoot);
       if (part === 0) {
         gr.fill(0, 0, H);
         for (let b = 0; b < B; b++) axpy(gr, 0, 1, dh, b * H, H);
@@ -228,8 +221,20 @@ export interface RowOps {
   dot(x: Float32Array, xo: number, y: Float32Array, yo: number, n: number): number;
   /** lazy Adam on the row at `o` of w, m, v from the gradient f · g[go…go+n) */
   adamRow(w: Float32Array, m: Float32Array, v: Float32Array, o: number, g: Float32Array, go: number, f: number, step: number, root: number, n: number): void;
+  /** y[yo…yo+n) += Σ c[q] · w[ids[q]·n …] over q in [qo, qo+u): a text's distinct rows, each times its count */
+  pool(y: Float32Array, yo: number, w: Float32Array, ids: Int32Array, c: Int32Array, qo: number, u: number, n: number): void;
+  /** y[yo…yo+h) += x[xo…xo+d) · W (d × h, at wo) */
+  matvec(y: Float32Array, yo: number, x: Float32Array, xo: number, W: Float32Array, wo: number, d: number, h: number): void;
+  /** y[yo+i] = x[xo…xo+h) · W row i, for i < d (the product with W's transpose) */
+  matvecT(y: Float32Array, yo: number, x: Float32Array, xo: number, W: Float32Array, wo: number, d: number, h: number): void;
+  /** G row i (of d, h wide, at go) += x[xo+i] · y[yo…yo+h) */
+  ger(G: Float32Array, go: number, x: Float32Array, xo: number, y: Float32Array, yo: number, d: number, h: number): void;
 }
-export interface BagWasm { axpy(y: number, x: number, a: number, n: number): void; dot(x: number, y: number, n: number): number; adam_row(w: number, m: number, v: number, g: number, f: number, step: number, root: number, n: number): void }
+type Ptr = number;
+export interface BagWasm {
+  axpy(y: Ptr, x: Ptr, a: number, n: number): void; dot(x: Ptr, y: Ptr, n: number): number; adam_row(w: Ptr, m: Ptr, v: Ptr, g: Ptr, f: number, step: number, root: number, n: number): void;
+  pool(y: Ptr, w: Ptr, ids: Ptr, c: Ptr, u: number, n: number): void; matvec(y: Ptr, x: Ptr, W: Ptr, d: number, h: number): void; matvec_t(y: Ptr, x: Ptr, W: Ptr, d: number, h: number): void; ger(G: Ptr, x: Ptr, y: Ptr, d: number, h: number): void;
+}
 
 /**
  * The row loops: in WebAssembly SIMD (wasm/bag.wat) when the arrays live in its memory
@@ -243,17 +248,35 @@ export function rowOps(wasm: BagWasm | null): RowOps {
       axpy: (y, yo, a, x, xo, n) => e.axpy(y.byteOffset + 4 * yo, x.byteOffset + 4 * xo, a, n),
       dot: (x, xo, y, yo, n) => e.dot(x.byteOffset + 4 * xo, y.byteOffset + 4 * yo, n),
       adamRow: (w, m, v, o, g, go, f, step, root, n) => e.adam_row(w.byteOffset + 4 * o, m.byteOffset + 4 * o, v.byteOffset + 4 * o, g.byteOffset + 4 * go, f, step, root, n),
+      pool: (y, yo, w, ids, c, qo, u, n) => e.pool(y.byteOffset + 4 * yo, w.byteOffset, ids.byteOffset + 4 * qo, c.byteOffset + 4 * qo, u, n),
+      matvec: (y, yo, x, xo, W, wo, d, h) => e.matvec(y.byteOffset + 4 * yo, x.byteOffset + 4 * xo, W.byteOffset + 4 * wo, d, h),
+      matvecT: (y, yo, x, xo, W, wo, d, h) => e.matvec_t(y.byteOffset + 4 * yo, x.byteOffset + 4 * xo, W.byteOffset + 4 * wo, d, h),
+      ger: (G, go, x, xo, y, yo, d, h) => e.ger(G.byteOffset + 4 * go, x.byteOffset + 4 * xo, y.byteOffset + 4 * yo, d, h),
     };
   }
   const f32 = Math.fround;
+  const axpy = (y: Float32Array, yo: number, a: number, x: Float32Array, xo: number, n: number) => {
+    for (let k = 0; k < n; k++) y[yo + k] += f32(a * x[xo + k]);
+  };
+  const dot = (x: Float32Array, xo: number, y: Float32Array, yo: number, n: number) => {
+    let s = 0;
+    for (let k = 0; k < n; k++) s = f32(s + f32(x[xo + k] * y[yo + k]));
+    return s;
+  };
   return {
-    axpy(y, yo, a, x, xo, n) {
-      for (let k = 0; k < n; k++) y[yo + k] += f32(a * x[xo + k]);
+    axpy,
+    dot,
+    pool(y, yo, w, ids, c, qo, u, n) {
+      for (let q = qo; q < qo + u; q++) axpy(y, yo, c[q], w, ids[q] * n, n);
     },
-    dot(x, xo, y, yo, n) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s = f32(s + f32(x[xo + k] * y[yo + k]));
-      return s;
+    matvec(y, yo, x, xo, W, wo, d, h) {
+      for (let i = 0; i < d; i++) if (x[xo + i] !== 0) axpy(y, yo, x[xo + i], W, wo + i * h, h);
+    },
+    matvecT(y, yo, x, xo, W, wo, d, h) {
+      for (let i = 0; i < d; i++) y[yo + i] = dot(x, xo, W, wo + i * h, h);
+    },
+    ger(G, go, x, xo, y, yo, d, h) {
+      for (let i = 0; i < d; i++) if (x[xo + i] !== 0) axpy(G, go + i * h, x[xo + i], y, yo, h);
     },
     adamRow(w, m, v, o, g, go, f, step, root, n) {
       for (let k = 0; k < n; k++) {

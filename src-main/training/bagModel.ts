@@ -74,7 +74,7 @@ export class BagModel {
     Object.assign(this.s, {
       ids: i32(nb * nl), labels: i32(nb), uids: i32(nb * nl), ucount: i32(nb * nl), un: i32(nb),
       pooled: f32(nb * D), scale: f32(nb), h: f32(nb * H), probs: f32(nb * nc), dlogits: f32(nb * nc), dh: f32(nb * H), dpooled: f32(nb * D),
-      loss: a.alloc(Float64Array, nb), acc: parts.map(() => f32(Math.max(D, H))), g: parts.map(() => f32(Math.min(V, nb * nl) * D)),
+      loss: a.alloc(Float64Array, nb), acc: parts.map(() => f32(D * H + Math.max(D, H))), g: parts.map(() => f32(Math.min(V, nb * nl) * D)),
     });
     this.pool?.bind(this.s);
   }

@@ -5,7 +5,7 @@
   (import "env" "memory" (memory 1 65536 shared))
 
   ;; y[0..n) += a · x[0..n)
-  (func (export "axpy") (param $y i32) (param $x i32) (param $a f32) (param $n i32)
+  (func $axpy (export "axpy") (param $y i32) (param $x i32) (param $a f32) (param $n i32)
     (local $k i32) (local $end i32) (local $av v128)
     (local.set $av (f32x4.splat (local.get $a)))
     (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
@@ -26,7 +26,7 @@
       (br $t))))
 
   ;; x[0..n) · y[0..n): four lanes, summed (l0 + l1) + (l2 + l3), then the tail in order
-  (func (export "dot") (param $x i32) (param $y i32) (param $n i32) (result f32)
+  (func $dot (export "dot") (param $x i32) (param $y i32) (param $n i32) (result f32)
     (local $k i32) (local $end i32) (local $acc v128) (local $s f32)
     (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
     (block $done (loop $l
@@ -85,4 +85,48 @@
           (f32.div (f32.mul (local.get $step) (local.get $ms)) (f32.add (f32.mul (f32.sqrt (local.get $vs)) (local.get $root)) (f32.const 1e-7)))))
       (local.set $k (i32.add (local.get $k) (i32.const 4)))
       (br $t))))
+
+  ;; y[0..n) += Σ_q c[q] · w[ids[q]·n ..+n) for q < u: a text's pooled sum of its distinct rows (ids, c: i32)
+  (func (export "pool") (param $y i32) (param $w i32) (param $ids i32) (param $c i32) (param $u i32) (param $n i32)
+    (local $q i32)
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $q) (local.get $u)))
+      (call $axpy (local.get $y)
+        (i32.add (local.get $w) (i32.shl (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $q) (i32.const 2)))) (local.get $n)) (i32.const 2)))
+        (f32.convert_i32_s (i32.load (i32.add (local.get $c) (i32.shl (local.get $q) (i32.const 2)))))
+        (local.get $n))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $l))))
+
+  ;; y[0..h) += Σ_i x[i] · W[i·h ..+h) for i < d, rows with x[i] = 0 skipped: a row vector times a d × h matrix
+  (func (export "matvec") (param $y i32) (param $x i32) (param $W i32) (param $d i32) (param $h i32)
+    (local $i i32) (local $xi f32)
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $i) (local.get $d)))
+      (local.set $xi (f32.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))))
+      (if (f32.ne (local.get $xi) (f32.const 0))
+        (then (call $axpy (local.get $y) (i32.add (local.get $W) (i32.shl (i32.mul (local.get $i) (local.get $h)) (i32.const 2))) (local.get $xi) (local.get $h))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l))))
+
+  ;; y[i] = x[0..h) · W[i·h ..+h) for i < d: a row vector times the transpose of a d × h matrix
+  (func (export "matvec_t") (param $y i32) (param $x i32) (param $W i32) (param $d i32) (param $h i32)
+    (local $i i32)
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $i) (local.get $d)))
+      (f32.store (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2)))
+        (call $dot (local.get $x) (i32.add (local.get $W) (i32.shl (i32.mul (local.get $i) (local.get $h)) (i32.const 2))) (local.get $h)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l))))
+
+  ;; G[i·h ..+h) += x[i] · y[0..h) for i < d, rows with x[i] = 0 skipped: a rank-one update of a d × h matrix
+  (func (export "ger") (param $G i32) (param $x i32) (param $y i32) (param $d i32) (param $h i32)
+    (local $i i32) (local $xi f32)
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $i) (local.get $d)))
+      (local.set $xi (f32.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))))
+      (if (f32.ne (local.get $xi) (f32.const 0))
+        (then (call $axpy (i32.add (local.get $G) (i32.shl (i32.mul (local.get $i) (local.get $h)) (i32.const 2))) (local.get $y) (local.get $xi) (local.get $h))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l))))
 )
