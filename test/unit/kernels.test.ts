@@ -137,7 +137,7 @@ describe('the multi-task model', () => {
 });
 
 describe('the bag step\'s row loops: WebAssembly SIMD agrees with JS', () => {
-  it('axpy, dot and a lazy-Adam row, tails (n not a multiple of 4) included', () => {
+  it('row loops (axpy, dot, a lazy-Adam row) and whole loops (pool, matvec, its transpose, ger), tails (n not a multiple of 4) included', () => {
     const wasm = new Arena(1 << 20), js = new Arena(2 ** 31); // past the wasm limit: plain arrays, the JS loops
     expect(wasm.memory).not.toBeNull();
     expect(js.memory).toBeNull();
@@ -158,9 +158,20 @@ describe('the bag step\'s row loops: WebAssembly SIMD agrees with JS', () => {
       expect(wasm.ops.dot(A.x, n, A.g, 0, n)).toBeCloseTo(js.ops.dot(B.x, n, B.g, 0, n), 5);
       wasm.ops.adamRow(A.w, A.m, A.v, n, A.g, 2 * n, 0.5, 0.01, 1.2, n);
       js.ops.adamRow(B.w, B.m, B.v, n, B.g, 2 * n, 0.5, 0.01, 1.2, n);
-      for (const k of ['y', 'w', 'm', 'v'] as const) Array.from(A[k]).forEach((x, i) => expect(x).toBeCloseTo(B[k][i], 6));
-      expect(Array.from(A.y.subarray(0, n))).toEqual(Array.from(B.y.subarray(0, n))); // only the row asked for moved
-      expect(A.w[n - 1 + 2 * n]).toBe(B.w[n - 1 + 2 * n]);
+      // the whole-loop ones: a text's pooled rows, a layer forward, back (transposed), its weight gradient
+      const ids = (a: Arena) => Object.assign(a.alloc(Int32Array, 4), [2, 0, 1, 2]), counts = (a: Arena) => Object.assign(a.alloc(Int32Array, 4), [1, 3, 2, 1]);
+      wasm.ops.pool(A.y, 0, A.w, ids(wasm), counts(wasm), 1, 3, n);
+      js.ops.pool(B.y, 0, B.w, ids(js), counts(js), 1, 3, n);
+      const d = Math.min(3, n), h = n; // W: d × h within x's 3n values
+      A.x[1] = B.x[1] = 0; // a zero input row is skipped
+      wasm.ops.matvec(A.g, 0, A.x, 0, A.x, 0, d, h);
+      js.ops.matvec(B.g, 0, B.x, 0, B.x, 0, d, h);
+      wasm.ops.matvecT(A.m, 0, A.y, 0, A.x, 0, d, h);
+      js.ops.matvecT(B.m, 0, B.y, 0, B.x, 0, d, h);
+      wasm.ops.ger(A.v, 0, A.y, 0, A.g, 0, d, h);
+      js.ops.ger(B.v, 0, B.y, 0, B.g, 0, d, h);
+      for (const k of ['y', 'w', 'm', 'v', 'g'] as const) Array.from(A[k]).forEach((x, i) => expect(Math.abs(x - B[k][i])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(x)))); // float32 rounding apart
+      expect(A.w[n - 1 + 2 * n]).toBe(B.w[n - 1 + 2 * n]); // only the row asked for moved
     }
   });
 
