@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,11 +16,42 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 let spare: Trainer | null = null;
 
-/** The trainer entry: the bundled trainer.js beside the built main process, else the source through tsx. */
+/**
+ * The trainer entry: the bundled trainer.js beside the built main process; from source,
+ * the trainer bundled by esbuild into node_modules/.cache (once per change of src-main),
+ * since tsx's transpile-on-load cost a trainer 0.5–1.5 s of its start; else the source through tsx.
+ */
 function trainerEntry(): { path: string; execArgv: string[] } {
   const built = join(here, 'trainer.js');
   if (existsSync(built)) return { path: built, execArgv: [] };
+  const bundled = bundleTrainer();
+  if (bundled) return { path: bundled, execArgv: [] };
   return { path: join(here, 'trainer.ts'), execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href] };
+}
+
+/** The source trainer as one ES module, named by the sources' sizes and times (null if it cannot be built or written). */
+function bundleTrainer(): string | null {
+  try {
+    const src = join(here, '..'), stamp = createHash('sha256');
+    for (const f of (readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).sort()) {
+      const st = statSync(join(src, f));
+      stamp.update(`${f}:${st.size}:${st.mtimeMs};`);
+    }
+    const dir = join(src, '..', 'node_modules', '.cache', 'attention-lab');
+    const out = join(dir, `trainer-${stamp.digest('hex').slice(0, 16)}.mjs`);
+    if (existsSync(out)) return out;
+    const { buildSync } = require('esbuild') as typeof import('esbuild');
+    mkdirSync(dir, { recursive: true });
+    for (const old of readdirSync(dir).filter((f) => f.startsWith('trainer-'))) rmSync(join(dir, old), { force: true });
+    buildSync({
+      entryPoints: [join(here, 'trainer.ts')], outfile: `${out}.tmp.mjs`, bundle: true, platform: 'node', format: 'esm', target: 'node20',
+      packages: 'external', logLevel: 'silent', banner: { js: "import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);" },
+    });
+    renameSync(`${out}.tmp.mjs`, out);
+    return out;
+  } catch {
+    return null;
+  }
 }
 
 /** A trainer process, keeping the tail of its standard error to explain a crash. */
