@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export interface Trainer { child: ChildProcess; why: (code: number | null, signal: NodeJS.Signals | null) => string }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
+const nodeRequire = createRequire(import.meta.url); // not `require`: the bundler's ESM shim declares that one
 let spare: Trainer | null = null;
 
 /**
@@ -26,7 +26,7 @@ function trainerEntry(): { path: string; execArgv: string[] } {
   if (existsSync(built)) return { path: built, execArgv: [] };
   const bundled = bundleTrainer();
   if (bundled) return { path: bundled, execArgv: [] };
-  return { path: join(here, 'trainer.ts'), execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href] };
+  return { path: join(here, 'trainer.ts'), execArgv: ['--import', pathToFileURL(nodeRequire.resolve('tsx')).href] };
 }
 
 /** The source trainer as one ES module, named by the sources' sizes and times (null if it cannot be built or written). */
@@ -40,7 +40,7 @@ function bundleTrainer(): string | null {
     const dir = join(src, '..', 'node_modules', '.cache', 'attention-lab');
     const out = join(dir, `trainer-${stamp.digest('hex').slice(0, 16)}.mjs`);
     if (existsSync(out)) return out;
-    const { buildSync } = require('esbuild') as typeof import('esbuild');
+    const { buildSync } = nodeRequire('esbuild') as typeof import('esbuild');
     mkdirSync(dir, { recursive: true });
     for (const old of readdirSync(dir).filter((f) => f.startsWith('trainer-'))) rmSync(join(dir, old), { force: true });
     buildSync({
