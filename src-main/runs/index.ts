@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { LabError } from '../api/errors';
 import type { ProgressEvent, Run, Solve, TaskSet } from '../api/schemas';
 import * as store from '../store';

@@ -42,7 +42,9 @@ function bundleTrainer(): string | null {
     if (existsSync(out)) return out;
     const { buildSync } = nodeRequire('esbuild') as typeof import('esbuild');
     mkdirSync(dir, { recursive: true });
-    for (const old of readdirSync(dir).filter((f) => f.startsWith('trainer-'))) rmSync(join(dir, old), { force: true });
+    // the newest few are kept: checkouts of other versions may share this node_modules
+    const bundles = readdirSync(dir).filter((f) => f.startsWith('trainer-')).map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs })).sort((a, b) => b.t - a.t);
+    for (const { f } of bundles.slice(3)) rmSync(join(dir, f), { force: true });
     buildSync({
       entryPoints: [join(here, 'trainer.ts')], outfile: `${out}.tmp.mjs`, bundle: true, platform: 'node', format: 'esm', target: 'node20',
       packages: 'external', logLevel: 'silent', banner: { js: "import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);" },

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { loadTrainingDataCached } from '../training/dataCache';
 import { initBackend } from '../training/backend';
 import { PATH_NAMES, trainPath } from '../training/paths';
@@ -43,7 +42,7 @@ process.once('message', async (job: TrainerJob | ProfileJob) => {
     const path = trainPath(job.config.model);
     await send({ type: 'started', backend: { ...backend, name: `${backend.name}; ${PATH_NAMES[path]}`, trainPath: path } });
     const db = openDb(job.dbPath, { readonly: true });
-    const data = loadTrainingDataCached(db, job.tasks, job.config.vocabSize, join(dirname(job.dbPath), 'cache'));
+    const data = loadTrainingDataCached(db, job.tasks, job.config.vocabSize, `${job.dbPath}-cache`); // beside it, as its -checkpoints
     db.close();
     const loadedMiB = process.memoryUsage.rss() / 2 ** 20;
     if (job.kind === 'profile') {

@@ -7,7 +7,7 @@ import type * as store from '../store';
 import { loadTrainingData, type TrainingData } from './data';
 
 /**
- * Encoded training data kept beside the database: a study trains the same task set a
+ * Encoded training data kept beside the database (lab.db → lab.db-cache/): a study trains the same task set a
  * dozen times, and tokenising the texts was most of a small run's start. A file is named
  * by what made it (each task's name and data set, the data set's identity and
  * tokenizer, the vocabulary size, this format), so a changed data set misses it; a file
