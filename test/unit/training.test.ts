@@ -252,7 +252,7 @@ describe('the bag step in JavaScript (the pure-JS backend\'s path)', () => {
     expect(values(two.points)).toEqual(values(whole.points));
     const dir = tmp();
     const first = await collect(data, { ...CONFIG, epochs: 1, threads: 2 }, { checkpointDir: dir });
-    const rest = await collect(data, CONFIG, { checkpointDir: dir, resume: join(dir, 'latest.ckpt') });
+    const rest = await collect(data, CONFIG, { checkpointDir: dir, resume: join(dir, 'epoch-1.ckpt') });
     expect(values([...first.points, ...rest.points])).toEqual(values(whole.points));
   });
 });
