@@ -4,11 +4,12 @@ import { benchImport } from './import';
 import { benchRenderer } from './renderer';
 import { benchServe } from './serve';
 import { benchSolver } from './solver';
+import { benchStep } from './step';
 import { benchStore } from './store';
 import { benchTrain } from './train';
 import { benchTracking } from './tracking';
 
-const benches: Record<string, () => void | Promise<void>> = { store: benchStore, solver: benchSolver, import: benchImport, train: benchTrain, serve: benchServe, compare: benchCompare, tracking: benchTracking, renderer: benchRenderer };
+const benches: Record<string, () => void | Promise<void>> = { store: benchStore, solver: benchSolver, import: benchImport, train: benchTrain, step: benchStep, serve: benchServe, compare: benchCompare, tracking: benchTracking, renderer: benchRenderer };
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 // `--backend gpu|node|cpu`: the TF.js backend for the benchmarks that train (train)
