@@ -46,10 +46,10 @@ function bundleTrainer(): string | null {
     const bundles = readdirSync(dir).filter((f) => f.startsWith('trainer-')).map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs })).sort((a, b) => b.t - a.t);
     for (const { f } of bundles.slice(3)) rmSync(join(dir, f), { force: true });
     buildSync({
-      entryPoints: [join(here, 'trainer.ts')], outfile: `${out}.tmp.mjs`, bundle: true, platform: 'node', format: 'esm', target: 'node20',
+      entryPoints: [join(here, 'trainer.ts')], outfile: `${out}.${process.pid}.tmp.mjs`, bundle: true, platform: 'node', format: 'esm', target: 'node20',
       packages: 'external', logLevel: 'silent', banner: { js: "import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);" },
     });
-    renameSync(`${out}.tmp.mjs`, out);
+    renameSync(`${out}.${process.pid}.tmp.mjs`, out); // whole, even if another lab builds the same bundle at once
     return out;
   } catch {
     return null;

@@ -30,8 +30,9 @@ export function loadTrainingDataCached(db: store.Db, tasks: { name: string; data
   const data = loadTrainingData(db, tasks, maxSize);
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(`${file}.tmp`, serialize({ key, data }));
-    renameSync(`${file}.tmp`, file);
+    const tmp = `${file}.${process.pid}.tmp`; // trainers starting together each write their own, then rename whole
+    writeFileSync(tmp, serialize({ key, data }));
+    renameSync(tmp, file);
     const old = readdirSync(dir).filter((f) => f.endsWith('.v8')).map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs })).sort((a, b) => b.t - a.t).slice(KEEP);
     for (const { f } of old) rmSync(join(dir, f), { force: true });
   } catch { /* read-only or full: the next run encodes again */ }

@@ -90,7 +90,8 @@ describe('training runs', () => {
 
   it('trains runs in parallel: each reports its own progress; cancel, a killed trainer and resume touch only their run', async () => {
     const { lab, taskSetId } = await labWithToy(2000, 2);
-    const runs = await lab.call('runs/start', { taskSetId, epochs: 12, seeds: [1, 2, 3] });
+    // long enough that b is still training when it is killed (an epoch of this toy takes ~0.1 s)
+    const runs = await lab.call('runs/start', { taskSetId, epochs: 40, seeds: [1, 2, 3] });
     const [a, b, c] = runs.map((r) => r.id);
     await Promise.all([a, b].map((id) => event(lab, (e) => e.runId === id && e.phase === 'epoch 1 done')));
     expect((await lab.call('runs/list', {})).map((r) => r.status)).toEqual(['running', 'running', 'queued']);
@@ -101,16 +102,19 @@ describe('training runs', () => {
     process.kill((await lab.call('runs/get', { id: b })).environment.trainerPid as number, 'SIGKILL');
     await event(lab, (e) => e.runId === c && e.phase.startsWith('epoch')); // the freed slots go to the queued run
     expect((await lab.runs.wait(b)).error).toMatch(/killed \(SIGKILL\)/);
-    expect((await lab.runs.wait(c)).status).toBe('completed');
-    expect(await epochs(lab, c)).toHaveLength(13);
+    const cr = await lab.runs.wait(c);
+    expect(cr.status, cr.error ?? '').toBe('completed');
+    expect(await epochs(lab, c)).toHaveLength(41);
 
     await lab.call('runs/resume', { id: b });
-    expect((await lab.runs.wait(b)).status).toBe('completed');
+    const br = await lab.runs.wait(b);
+    expect(br.status, br.error ?? '').toBe('completed');
     const resumed = await lab.call('runs/metrics', { id: b });
-    expect(resumed.filter((p) => p.task === 'toy' && p.metric === 'test.accuracy')).toHaveLength(13);
+    expect(resumed.filter((p) => p.task === 'toy' && p.metric === 'test.accuracy')).toHaveLength(41);
     // seed 2 again, alone: the same numbers as the one trained beside others, killed and resumed
-    const [again] = await lab.call('runs/start', { taskSetId, epochs: 12, seeds: [2] });
-    await lab.runs.wait(again.id);
+    const [again] = await lab.call('runs/start', { taskSetId, epochs: 40, seeds: [2] });
+    const ar = await lab.runs.wait(again.id);
+    expect(ar.status, ar.error ?? '').toBe('completed');
     expect(noWall(await lab.call('runs/metrics', { id: again.id }))).toEqual(noWall(resumed));
   }, 180_000);
 
