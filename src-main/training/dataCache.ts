@@ -28,13 +28,15 @@ export function loadTrainingDataCached(db: store.Db, tasks: { name: string; data
     if (cached.key === key) return cached.data;
   } catch { /* absent or unreadable: build it */ }
   const data = loadTrainingData(db, tasks, maxSize);
+  const tmp = `${file}.${process.pid}.tmp`; // trainers starting together each write their own, then rename whole
   try {
     mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`; // trainers starting together each write their own, then rename whole
     writeFileSync(tmp, serialize({ key, data }));
     renameSync(tmp, file);
     const old = readdirSync(dir).filter((f) => f.endsWith('.v8')).map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs })).sort((a, b) => b.t - a.t).slice(KEEP);
     for (const { f } of old) rmSync(join(dir, f), { force: true });
-  } catch { /* read-only or full: the next run encodes again */ }
+  } catch {
+    rmSync(tmp, { force: true }); // read-only or full: the next run encodes again, and a full disk gets its room back
+  }
   return data;
 }
