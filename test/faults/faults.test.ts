@@ -154,7 +154,7 @@ describe('killed processes', () => {
 
     const c = cliChild(['--db', path, 'run', String(taskSetId), '--epochs', '3', '--seed', '7']);
     await until(() => /epoch 2\//.test(c.stderr())); // epoch 2's 16 steps take milliseconds: its evaluation follows at once
-    await sleep(300);
+    await sleep(50); // inside the evaluation: 60,000 texts take a few hundred ms even in the bag step's WebAssembly
     c.child.kill('SIGKILL');
     await c.closed;
     const db = store.openDb(path, { readonly: true });
