@@ -10,6 +10,7 @@ import type { Allocation, PolicyName, ProgressEvent, Solve, SolveParamsParsed } 
 import { compareRuns } from './compare';
 import { collect, exportName, exportStream } from './exports';
 import { RunQueue, checkTrainable, createRuns, profileInProcess } from './runs';
+import { defaultParallel } from './runs/parallel';
 import { POLICIES, problemFromTaskSet, solveAllocation, sweep, type Problem } from './solver';
 import * as store from './store';
 import { exportMlflow } from './tracking/export';
@@ -40,10 +41,11 @@ export class Lab {
   private readonly handlers: Handlers;
   private jobs = 0;
 
-  constructor(dbPath: string) {
+  /** `parallel`: trainers at once (default: as many as the cores and the free memory allow). */
+  constructor(dbPath: string, opts: { parallel?: number } = {}) {
     this.db = store.openDb(dbPath);
     this.interruptedAtStart = store.markInterrupted(this.db);
-    this.runs = new RunQueue(this.db, (e) => this.events.emit('progress', e));
+    this.runs = new RunQueue(this.db, (e) => this.events.emit('progress', e), opts.parallel ?? defaultParallel(this.db).parallel);
     const tracking = () => {
       if (!this.tracking) throw new LabError('unsupported', 'this door serves no tracking API: start the lab with `attention-lab serve` or open the desktop app');
       return this.tracking;
@@ -165,7 +167,7 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
       return { ok: true as const };
     },
     'studies/export': async ({ id }) => studyFiles(lab, store.getStudy(db, id)),
-    'runs/start': async ({ taskSetId, solveId, epochs, seeds, model, dim, hidden, lr, vocabSize, initFrom, name, tags, ...params }) => {
+    'runs/start': async ({ taskSetId, solveId, epochs, seeds, model, dim, hidden, lr, vocabSize, threads, initFrom, name, tags, ...params }) => {
       runs.requireDiskDb();
       const set = store.getTaskSet(db, taskSetId);
       checkTrainable(set); // before solving: a solve is stored
@@ -175,9 +177,14 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
         s = toSolve(store.getSolve(db, solveId));
         if (s.taskSetId !== taskSetId) throw new LabError('invalid_input', `solveId: solve ${solveId} belongs to task set ${s.taskSetId}, not ${taskSetId}`);
       } else s = await solve(taskSetId, params.curveFitId === undefined ? params : { ...params, epochs }); // a stored fit is read per epoch of this run
-      const created = createRuns(db, set, s, { model, dim, hidden, lr, batchSize: params.batchSize, epochs, vocabSize, seeds, initFrom, name, tags });
+      const created = createRuns(db, set, s, { model, dim, hidden, lr, batchSize: params.batchSize, epochs, vocabSize, threads, seeds, initFrom, name, tags });
       for (const r of created) runs.enqueue(r.id);
       return created.map((r) => store.getRun(db, r.id));
+    },
+    'runs/parallel': ({ parallel }) => {
+      if (parallel !== undefined) runs.parallel = parallel;
+      const { parallel: byDefault, ...machine } = defaultParallel(db);
+      return { parallel: runs.parallel, default: byDefault, ...machine };
     },
     'runs/cancel': ({ id }) => runs.cancel(id),
     'runs/resume': ({ id }) => runs.resume(id),

@@ -63,6 +63,11 @@ export const api = {
   'studies/delete': call(byId, z.object({ ok: z.literal(true) }), 'delete a stopped study (its runs and fit stay)'),
   'studies/export': call(byId, z.array(StudyFile), "a completed study's report as the command line writes it: report.md and PNG charts (base64)"),
   'runs/start': call(RunStartInput, z.array(Run), 'queue one training run per seed (the allocation solved now, or a stored solve)'),
+  'runs/parallel': call(
+    z.object({ parallel: z.number().int().min(1, 'parallel must be at least 1').max(64).optional() }).strict(),
+    z.object({ parallel: z.number().int(), default: z.number().int(), cores: z.number().int(), peakMiB: z.number(), freeMiB: z.number() }),
+    'trainers at once: read it, or set it (queued runs start at once when it rises); the default is what cores and free memory allow',
+  ),
   'runs/cancel': call(byId, Run, 'stop a queued or training run; what it logged stays'),
   'runs/resume': call(byId, Run, 'queue an interrupted, failed or cancelled run again, from its latest checkpoint'),
   'runs/update': call(z.object({ id: Id, notes: z.string().max(100_000).optional(), tags: z.array(z.string().trim().min(1).max(100)).max(50).optional() }).strict(), Run, "a run's notes and tags"),

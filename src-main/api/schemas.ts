@@ -319,6 +319,8 @@ export const RunStartInput = SolveParams.extend({
   hidden: z.number().int().min(1).max(4096).default(64),
   lr: positive('lr').refine((v) => v <= 1, 'lr must be ≤ 1').default(0.005),
   vocabSize: z.number().int().min(10).max(1_000_000).default(20_000),
+  /** threads one run's training step uses (the bag model on the pure-JS backend): any count gives the same numbers */
+  threads: z.number().int().min(1, 'threads must be at least 1').max(64).default(1),
   /** start from this run's checkpoint (its encoder; heads of same-named tasks) */
   initFrom: Id.optional(),
   name: z.string().trim().max(200).optional(),

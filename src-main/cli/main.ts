@@ -15,6 +15,7 @@ import { bytes, fmt, table } from './format';
 const program = new Command('attention-lab')
   .description('Attention Lab: solve training-budget allocations across tasks, train, and compare runs.')
   .option('--db <path>', 'database file (default: $ATTENTION_LAB_DB, else the one the app chose, else lab.db in the platform data folder)')
+  .option('--parallel <n>', 'runs trained at once (default: as many as the cores and free memory allow; 1: one at a time)', (v) => count('--parallel', v))
   .showHelpAfterError();
 
 let lab: Lab | undefined;
@@ -27,7 +28,7 @@ for (const stream of [process.stdout, process.stderr])
     process.exit(141);
   });
 function open(): Lab {
-  lab ??= new Lab(program.opts().db ? resolve(program.opts().db) : defaultDbPath());
+  lab ??= new Lab(program.opts().db ? resolve(program.opts().db) : defaultDbPath(), { parallel: program.opts().parallel });
   return lab;
 }
 const out = (s: string): void => void process.stdout.write(s.endsWith("\n") ? s : s + "\n");
@@ -35,6 +36,12 @@ const json = (v: unknown): void => out(JSON.stringify(v, null, 2));
 const id = (s: string) => {
   const n = Number(s);
   if (!Number.isInteger(n) || n <= 0) throw new LabError('invalid_input', `'${s}' is not an id (a positive whole number)`);
+  return n;
+};
+
+const count = (flag: string, v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new LabError('invalid_input', `${flag}: '${v.slice(0, 20)}' is not a whole number of at least 1`);
   return n;
 };
 
@@ -362,6 +369,7 @@ solveOptions(program.command('run <taskset>').description('train on a task set (
   .option('--hidden <n>', 'hidden units', num)
   .option('--lr <rate>', 'learning rate (Adam)', num)
   .option('--vocab-size <n>', 'vocabulary size', num)
+  .option('--threads <n>', 'threads per run (bag model, pure-JS backend; the same numbers for any count)', (v) => count('--threads', v))
   .option('--init-from <run>', "start from this run's checkpoint (encoder and same-named heads)", (v) => id(v))
   .option('--name <name>', 'run name')
   .option('--tag <tag...>', 'tags')
@@ -369,7 +377,7 @@ solveOptions(program.command('run <taskset>').description('train on a task set (
   .action(async (ref: string, o) => {
     const seeds = o.seeds ? String(o.seeds).split(',').map((x: string) => num(x.trim())) : [o.seed];
     const input: Record<string, unknown> = { taskSetId: await taskSetId(ref), ...solveParams(o), epochs: o.epochs, seeds, model: o.model };
-    for (const k of ['dim', 'hidden', 'lr', 'vocabSize', 'initFrom', 'name']) if (o[k] !== undefined) input[k] = o[k];
+    for (const k of ['dim', 'hidden', 'lr', 'vocabSize', 'threads', 'initFrom', 'name']) if (o[k] !== undefined) input[k] = o[k];
     if (o.solve) input.solveId = o.solve;
     if (o.tag) input.tags = o.tag;
     const created = await open().call('runs/start', input);

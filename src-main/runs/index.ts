@@ -1,16 +1,14 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LabError } from '../api/errors';
 import type { ProgressEvent, Run, Solve, TaskSet } from '../api/schemas';
 import * as store from '../store';
 import type { ProfileJob, TrainerJob, TrainerMessage, TrainerTask } from './protocol';
+import { forkTrainer } from './spawn';
 import type { TrainConfig } from '../training/train';
 
 /**
- * The run queue: starts one trainer process per run (concurrency 1 by default), stores
+ * The run queue: starts one trainer process per run (`parallel` at once), stores
  * what each reports (metric points and checkpoints of an epoch in one transaction), and
  * relays its progress. Cancel kills the trainer; a trainer that dies without finishing
  * leaves its run `failed` with everything stored so far; close() leaves live runs
@@ -31,29 +29,6 @@ interface Live {
   chain: Promise<void>;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-const nodeRequire = createRequire(import.meta.url); // not `require`: the bundler's ESM shim declares that one
-
-/** The trainer entry: the bundled trainer.js beside the built main process, else the source through tsx. */
-function trainerEntry(): { path: string; execArgv: string[] } {
-  const built = join(here, 'trainer.js');
-  if (existsSync(built)) return { path: built, execArgv: [] };
-  return { path: join(here, 'trainer.ts'), execArgv: ['--import', pathToFileURL(nodeRequire.resolve('tsx')).href] };
-}
-
-/** A trainer process, keeping the tail of its standard error to explain a crash. */
-function forkTrainer(): { child: ChildProcess; why: (code: number | null, signal: NodeJS.Signals | null) => string } {
-  const entry = trainerEntry();
-  // Under Electron the trainer runs Electron's own Node (and opens the same better-sqlite3 build: store/binding.ts).
-  const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
-  const child = fork(entry.path, [], { execArgv: entry.execArgv, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const why = (code: number | null, signal: NodeJS.Signals | null) =>
-    `the trainer ${signal ? `was killed (${signal})` : `exited with code ${code}`}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
-  return { child, why };
-}
-
 export class RunQueue {
   private readonly queue: number[] = [];
   private readonly live = new Map<number, Live>();
@@ -63,9 +38,18 @@ export class RunQueue {
   constructor(
     private readonly db: store.Db,
     private readonly emit: (e: ProgressEvent) => void,
-    readonly concurrency = 1,
+    private concurrency = 1,
   ) {
     if (db.name !== ':memory:' && db.name !== '') store.relocateSharedCheckpoints(db);
+  }
+
+  /** Trainers at once. Raising it starts queued runs now; lowering it lets the live ones finish. */
+  get parallel(): number {
+    return this.concurrency;
+  }
+  set parallel(n: number) {
+    this.concurrency = Math.max(1, Math.floor(n));
+    this.pump();
   }
 
   /** The trainer process reads the database, so it must be a file. */
@@ -169,7 +153,7 @@ export class RunQueue {
     const init = config.initFrom != null && !ckpt ? initCheckpoint(this.db, config.initFrom) : undefined;
     const job: TrainerJob = {
       kind: 'train', dbPath: this.db.name, runId, tasks: config.tasks, checkpointDir: this.checkpointDir(runId),
-      config: { model: config.model, dim: config.dim, hidden: config.hidden, lr: config.lr, batchSize: config.batchSize, epochs: config.epochs, seed: run.seed, vocabSize: config.vocabSize },
+      config: { model: config.model, dim: config.dim, hidden: config.hidden, lr: config.lr, batchSize: config.batchSize, epochs: config.epochs, seed: run.seed, vocabSize: config.vocabSize, threads: config.threads ?? 1 },
       resume: ckpt?.path, initFrom: init,
     };
     store.pruneCheckpointFiles(this.db, runId); // files the database does not name (an orphan's epochs, a cut-short write) go
@@ -294,7 +278,7 @@ function formatSeconds(s: number): string {
 }
 
 export interface RunRequest {
-  model: RunConfig['model']; dim: number; hidden: number; lr: number; batchSize: number; epochs: number; vocabSize: number;
+  model: RunConfig['model']; dim: number; hidden: number; lr: number; batchSize: number; epochs: number; vocabSize: number; threads: number;
   seeds: number[]; initFrom?: number; name?: string; tags: string[];
 }
 

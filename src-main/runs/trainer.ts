@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { loadTrainingData } from '../training/data';
+import { loadTrainingDataCached } from '../training/dataCache';
 import { initBackend } from '../training/backend';
+import { PATH_NAMES, trainPath } from '../training/paths';
 import { train } from '../training/train';
 import { openDb } from '../store';
 import { profileTasks } from '../training/profile';
@@ -30,12 +31,18 @@ const parentPid = process.ppid;
 process.on('disconnect', () => process.exit(finished ? 0 : 1));
 const send = (m: TrainerMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
 
+// the backend loads while the job is on its way (a trainer may be forked ahead of its job)
+const backendReady = initBackend();
+backendReady.catch(() => {}); // reported when the job awaits it
+
 process.once('message', async (job: TrainerJob | ProfileJob) => {
   try {
-    const backend = await initBackend();
-    await send({ type: 'started', backend });
+    const backend = await backendReady;
+    // the run records the path its steps take on this backend (see training/paths.ts)
+    const path = trainPath(job.config.model);
+    await send({ type: 'started', backend: { ...backend, name: `${backend.name}; ${PATH_NAMES[path]}`, trainPath: path } });
     const db = openDb(job.dbPath, { readonly: true });
-    const data = loadTrainingData(db, job.tasks, job.config.vocabSize);
+    const data = loadTrainingDataCached(db, job.tasks, job.config.vocabSize, `${job.dbPath}-cache`); // beside it, as its -checkpoints
     db.close();
     const loadedMiB = process.memoryUsage.rss() / 2 ** 20;
     if (job.kind === 'profile') {

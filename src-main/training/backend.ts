@@ -12,11 +12,18 @@ import { useLabKernels } from './kernels';
  * ATTENTION_LAB_BACKEND=gpu|node|cpu forces one and fails clearly if it cannot load.
  */
 export type BackendChoice = 'gpu' | 'node' | 'cpu';
-export interface BackendInfo { choice: BackendChoice; name: string; versions: Record<string, string>; hardware: { cpus: string; cores: number; memoryGiB: number }; tried: string[] }
+export interface BackendInfo {
+  choice: BackendChoice; name: string; versions: Record<string, string>; hardware: { cpus: string; cores: number; memoryGiB: number }; tried: string[];
+  /** how a run's steps ran on it (set by the trainer: training/paths.ts) */
+  trainPath?: 'js' | 'graph' | 'tf';
+}
 
 const PACKAGES: Record<Exclude<BackendChoice, 'cpu'>, string> = { gpu: '@tensorflow/tfjs-node-gpu', node: '@tensorflow/tfjs-node' };
 const nodeRequire = createRequire(import.meta.url); // not `require`: the bundler's ESM shim declares that one
 let chosen: BackendInfo | null = null;
+
+/** The backend chosen so far (null before initBackend). */
+export const backendChoice = (): BackendChoice | null => chosen?.choice ?? null;
 
 export async function initBackend(force = process.env.ATTENTION_LAB_BACKEND): Promise<BackendInfo> {
   if (chosen) return chosen;

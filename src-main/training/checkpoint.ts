@@ -27,8 +27,9 @@ const MAGIC = 'ALCK';
 
 /** One file per epoch: a trainer that outlives its parent writes epoch N+1 beside N, never over the one the database names. */
 export const epochFile = (dir: string, epoch: number): string => join(dir, `epoch-${epoch}.ckpt`);
+/** The epoch a checkpoint file (or its write in progress, .tmp) is of. */
 export const epochOfFile = (name: string): number | null => {
-  const m = /^epoch-(\d+)\.ckpt$/.exec(name);
+  const m = /^epoch-(\d+)\.ckpt(?:\.tmp)?$/.exec(name);
   return m ? Number(m[1]) : null;
 };
 

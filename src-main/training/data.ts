@@ -25,29 +25,53 @@ export function loadTrainingData(db: store.Db, tasks: { name: string; datasetId:
     const read = (s: store.Split) => store.readExamples(db, d.id, s);
     return { name: t.name, d, train: read('train'), validation: read('validation'), test: read('test') };
   });
-  const freq = new Map<string, number>();
-  for (const r of raw) for (const e of r.train) for (const w of tokens(e.text, r.d.tokenizer.kind)) {
-    const k = key(w, r.d.tokenizer);
-    freq.set(k, (freq.get(k) ?? 0) + 1);
-  }
-  const vocab = ['<pad>', '<oov>', ...[...freq].sort((a, b) => b[1] - a[1]).slice(0, Math.max(0, maxSize - 2)).map(([w]) => w)];
-  const index = new Map(vocab.map((w, i) => [w, i]));
-  const encode = (rows: { text: string; label: string }[], labels: string[], spec: TokenizerSpec): Split => {
+  // One pass over the training texts: each token counted under a first-seen id, the first
+  // maxLength ids of each text kept, so training texts are tokenised once (it was half the load).
+  const seen = new Map<string, number>(), keys: string[] = [];
+  let counts = new Int32Array(1 << 16);
+  const firstIds = raw.map((r) => r.train.map((e) => {
+    const ts = tokens(e.text, r.d.tokenizer.kind), out = new Int32Array(Math.min(r.d.tokenizer.maxLength, ts.length));
+    for (let j = 0; j < ts.length; j++) {
+      const k = key(ts[j], r.d.tokenizer);
+      let i = seen.get(k);
+      if (i === undefined) {
+        seen.set(k, (i = keys.push(k) - 1));
+        if (i === counts.length) counts = Int32Array.from({ length: 2 * i }, (_, x) => counts[x] ?? 0);
+      }
+      counts[i]++;
+      if (j < out.length) out[j] = i;
+    }
+    return out;
+  }));
+  // most frequent first, ties by first appearance (a stable sort of first-seen ids)
+  const kept = Array.from(keys.keys()).sort((a, b) => counts[b] - counts[a]).slice(0, Math.max(0, maxSize - 2));
+  const vocab = ['<pad>', '<oov>', ...kept.map((i) => keys[i])];
+  const idOf = new Int32Array(keys.length).fill(1); // first-seen id → vocabulary id (1: out of vocabulary)
+  kept.forEach((i, v) => (idOf[i] = v + 2));
+  const encode = (rows: { text: string; label: string }[], labels: string[], spec: TokenizerSpec, known?: Int32Array[]): Split => {
     const L = spec.maxLength, ids = new Int32Array(rows.length * L), count = new Int32Array(rows.length);
     const labelOf = new Map(labels.map((l, i) => [l, i]));
     const y = Int32Array.from(rows, (r) => labelOf.get(r.label)!);
     rows.forEach((r, i) => {
+      if (known) {
+        known[i].forEach((f, j) => (ids[i * L + j] = idOf[f]));
+        count[i] = known[i].length;
+        return;
+      }
       const ts = tokens(r.text, spec.kind), n = Math.min(L, ts.length);
-      for (let j = 0; j < n; j++) ids[i * L + j] = index.get(key(ts[j], spec)) ?? 1;
+      for (let j = 0; j < n; j++) {
+        const f = seen.get(key(ts[j], spec));
+        ids[i * L + j] = f === undefined ? 1 : idOf[f];
+      }
       count[i] = n;
     });
     return { ids, labels: y, tokens: count, size: rows.length };
   };
   return {
     vocab,
-    tasks: raw.map((r) => ({
+    tasks: raw.map((r, ti) => ({
       name: r.name, datasetId: r.d.id, labels: r.d.labels, length: r.d.tokenizer.maxLength,
-      train: encode(r.train, r.d.labels, r.d.tokenizer), validation: encode(r.validation, r.d.labels, r.d.tokenizer), test: encode(r.test, r.d.labels, r.d.tokenizer),
+      train: encode(r.train, r.d.labels, r.d.tokenizer, firstIds[ti]), validation: encode(r.validation, r.d.labels, r.d.tokenizer), test: encode(r.test, r.d.labels, r.d.tokenizer),
     })),
   };
 }

@@ -17,12 +17,14 @@ export class EmbeddingTable {
   private readonly slot: Int32Array; // row → position in the current batch's unique rows, or -1
   private gradBuf: Float32Array;
 
-  constructor(readonly rows: number, readonly dim: number, init?: (i: number) => number) {
-    this.weights = new Float32Array(rows * dim);
+  /** `alloc`: where the arrays live (the JS bag path keeps them in its arena, see arena.ts). */
+  constructor(readonly rows: number, readonly dim: number, init?: (i: number) => number, alloc?: { f32(n: number): Float32Array; u32(n: number): Uint32Array }) {
+    const f32 = alloc ? (n: number) => alloc.f32(n) : (n: number) => new Float32Array(n);
+    this.weights = f32(rows * dim);
     if (init) for (let i = dim; i < this.weights.length; i++) this.weights[i] = init(i);
-    this.m = new Float32Array(rows * dim);
-    this.v = new Float32Array(rows * dim);
-    this.steps = new Uint32Array(rows);
+    this.m = f32(rows * dim);
+    this.v = f32(rows * dim);
+    this.steps = alloc ? alloc.u32(rows) : new Uint32Array(rows);
     this.slot = new Int32Array(rows).fill(-1);
     this.gradBuf = new Float32Array(1024 * dim);
   }

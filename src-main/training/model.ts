@@ -21,7 +21,26 @@ export type ModelState = Record<string, Float32Array | Uint32Array>;
 
 const TRANSFORMER_HEADS = 2;
 
-export class MultiTaskModel {
+/**
+ * How a model's step runs. 'js': the bag step in JavaScript (bag.ts), for the pure-JS
+ * backend. 'graph': the bag step as TF.js ops on the device, the table a TF variable
+ * (bagGraph.ts), for the native and CUDA backends, where JS work would leave the device
+ * idle and ship every batch across. 'tf': TF.js ops around the JS table (cnn, transformer).
+ */
+export type TrainPath = 'js' | 'graph' | 'tf';
+/** What the training loop needs of a model, whichever path runs its step. */
+export interface Model {
+  readonly config: ModelConfig;
+  readonly path: TrainPath;
+  trainStep(task: string, b: Batch, weight?: number): number;
+  predict(task: string, b: Batch): Float32Array;
+  state(): ModelState;
+  load(s: ModelState, opts?: { rows?: Int32Array; heads?: Head[] }): void;
+  dispose(): void;
+}
+
+export class MultiTaskModel implements Model {
+  readonly path: TrainPath = 'tf';
   readonly table: EmbeddingTable;
   readonly vars: Record<string, tf.Variable> = {};
   private readonly adam: Record<string, { m: tf.Variable; v: tf.Variable; t: number }> = {};
@@ -68,7 +87,7 @@ export class MultiTaskModel {
     this.add(`head.${h.name}.b`, tf.zeros([h.classes]));
   }
 
-  private head(task: string): Head {
+  protected head(task: string): Head {
     const h = this.config.heads.find((x) => x.name === task);
     if (!h) throw new Error(`model: no head for task '${task}'`);
     return h;
@@ -110,7 +129,7 @@ export class MultiTaskModel {
     return tf.div(tf.sum(tf.mul(z, m3), 1), tf.maximum(tf.sum(m3, 1), 1)) as tf.Tensor2D;
   }
 
-  private logits(task: string, X: tf.Tensor, mask: tf.Tensor2D | null): tf.Tensor2D {
+  protected logits(task: string, X: tf.Tensor, mask: tf.Tensor2D | null): tf.Tensor2D {
     return tf.add(tf.matMul(this.encode(X, mask), this.vars[`head.${task}.w`] as tf.Tensor2D), this.vars[`head.${task}.b`]) as tf.Tensor2D;
   }
 
@@ -188,7 +207,7 @@ export class MultiTaskModel {
   }
 
   /** Adam on one variable with its own step count (so its bias correction is that of its own updates). */
-  private adamStep(name: string, g: tf.Tensor): void {
+  protected adamStep(name: string, g: tf.Tensor): void {
     const s = this.adam[name], { beta1, beta2, epsilon } = ADAM;
     const t = ++s.t;
     tf.tidy(() => {

@@ -1,6 +1,7 @@
 import { hash32, rng } from '../datasets/split';
 import { batchOf, type TrainingData } from './data';
-import { MultiTaskModel, type ModelKind } from './model';
+import type { ModelKind } from './model';
+import { createModel } from './paths';
 
 /**
  * t_i, measured: seconds for one full training pass over task i on the active backend,
@@ -10,7 +11,7 @@ import { MultiTaskModel, type ModelKind } from './model';
 export interface ProfileConfig { model: ModelKind; dim: number; hidden: number; batchSize: number; batches: number; seed: number }
 
 export function profileTasks(data: TrainingData, c: ProfileConfig, progress?: (done: number, total: number) => void): { secondsPerPass: number[]; secondsPerBatch: number[] } {
-  const model = new MultiTaskModel({ kind: c.model, vocab: data.vocab.length, dim: c.dim, hidden: c.hidden, heads: data.tasks.map((t) => ({ name: t.name, classes: t.labels.length })), lr: 1e-3, seed: c.seed, maxLength: Math.max(...data.tasks.map((t) => t.length)) });
+  const model = createModel({ kind: c.model, vocab: data.vocab.length, dim: c.dim, hidden: c.hidden, heads: data.tasks.map((t) => ({ name: t.name, classes: t.labels.length })), lr: 1e-3, seed: c.seed, maxLength: Math.max(...data.tasks.map((t) => t.length)) });
   try {
     const perBatch = data.tasks.map((t, i) => {
       const r = rng(hash32(`${c.seed}:profile:${t.name}`));

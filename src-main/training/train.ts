@@ -2,7 +2,8 @@ import type { MetricPoint } from '../api/schemas';
 import { hash32, rng } from '../datasets/split';
 import { epochFile, readCheckpoint, writeCheckpoint, type CheckpointHeader } from './checkpoint';
 import { batchOf, type Split, type TaskData, type TrainingData } from './data';
-import { MultiTaskModel, type ModelKind } from './model';
+import type { Model, ModelKind } from './model';
+import { createModel } from './paths';
 
 /**
  * The training loop. Each epoch executes c_i = round(π_i n_i) examples of task i (a
@@ -13,7 +14,11 @@ import { MultiTaskModel, type ModelKind } from './model';
  * validation accuracy). Everything random flows from (seed, epoch), so a resumed run
  * continues exactly as the uninterrupted one would.
  */
-export interface TrainConfig { model: ModelKind; dim: number; hidden: number; lr: number; batchSize: number; epochs: number; seed: number }
+export interface TrainConfig {
+  model: ModelKind; dim: number; hidden: number; lr: number; batchSize: number; epochs: number; seed: number;
+  /** threads for one step (the JS bag path; the same numbers for any count), default 1 */
+  threads?: number;
+}
 export interface TrainTask { pi: number; weight: number }
 
 export interface TrainProgress { epoch: number; epochs: number; step: number; stepsInEpoch: number; stepInEpoch: number; samplesPerS: number; etaS: number | null; attention: number }
@@ -39,7 +44,7 @@ export interface TrainResult { stopped: boolean; epochs: number; tasks: TaskResu
 export async function train(data: TrainingData, alloc: TrainTask[], c: TrainConfig, start: TrainStart, hooks: TrainHooks = {}): Promise<TrainResult> {
   const tasks = data.tasks;
   const heads = tasks.map((t) => ({ name: t.name, classes: t.labels.length }));
-  const model = new MultiTaskModel({ kind: c.model, vocab: data.vocab.length, dim: c.dim, hidden: c.hidden, heads, lr: c.lr, seed: c.seed, maxLength: Math.max(...tasks.map((t) => t.length)) });
+  const model = createModel({ kind: c.model, vocab: data.vocab.length, dim: c.dim, hidden: c.hidden, heads, lr: c.lr, seed: c.seed, maxLength: Math.max(...tasks.map((t) => t.length)) }, c.threads ?? 1);
   try {
     const active = alloc.filter((a) => a.pi > 0);
     const meanW = active.reduce((s, a) => s + a.weight, 0) / Math.max(1, active.length);
@@ -176,7 +181,7 @@ export function planEpoch(sizes: number[], pi: number[], batchSize: number, r: (
 }
 
 /** Mean cross-entropy, accuracy and macro-F1 (over the classes present in truth or prediction). */
-export function evaluateSplit(model: MultiTaskModel, t: TaskData, s: Split, batch = 256): { loss: number; accuracy: number; f1: number } {
+export function evaluateSplit(model: Model, t: TaskData, s: Split, batch = 256): { loss: number; accuracy: number; f1: number } {
   const K = t.labels.length, tp = new Float64Array(K), fp = new Float64Array(K), fn = new Float64Array(K);
   let loss = 0, correct = 0;
   for (let start = 0; start < s.size; start += batch) {

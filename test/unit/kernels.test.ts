@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { Arena } from '../../src-main/training/arena';
 import { initBackend } from '../../src-main/training/backend';
+import { BAG_WASM } from '../../src-main/training/wasm/bagWasm';
 import { EmbeddingTable } from '../../src-main/training/embedding';
 import { useLabKernels, useStockKernels } from '../../src-main/training/kernels';
 import { MultiTaskModel } from '../../src-main/training/model';
@@ -130,5 +133,52 @@ describe('the multi-task model', () => {
     expect(a.last).toBeLessThan(a.first / 4);
     expect(a.correct).toBe(true);
     expect(again).toEqual(a);
+  });
+});
+
+describe('the bag step\'s row loops: WebAssembly SIMD agrees with JS', () => {
+  it('row loops (axpy, dot, a lazy-Adam row) and whole loops (pool, matvec, its transpose, ger), tails (n not a multiple of 4) included', () => {
+    const wasm = new Arena(1 << 20), js = new Arena(2 ** 31); // past the wasm limit: plain arrays, the JS loops
+    expect(wasm.memory).not.toBeNull();
+    expect(js.memory).toBeNull();
+    const r = rng(11);
+    for (const n of [64, 7, 1]) {
+      const make = (a: Arena) => {
+        const f = (scale = 1) => {
+          const x = a.alloc(Float32Array, 3 * n); // in the arena: the wasm loops reach only its memory
+          for (let i = 0; i < x.length; i++) x[i] = Math.abs(r() * 2 - 1) * scale;
+          return x;
+        };
+        return { y: f(), x: f(), w: f(), m: f(0.1), v: f(0.01), g: f() };
+      };
+      const A = make(wasm), B = make(js);
+      for (const k of Object.keys(B) as (keyof typeof B)[]) B[k].set(A[k]); // the same numbers in both
+      wasm.ops.axpy(A.y, n, 0.7, A.x, 2 * n, n);
+      js.ops.axpy(B.y, n, 0.7, B.x, 2 * n, n);
+      expect(wasm.ops.dot(A.x, n, A.g, 0, n)).toBeCloseTo(js.ops.dot(B.x, n, B.g, 0, n), 5);
+      wasm.ops.adamRow(A.w, A.m, A.v, n, A.g, 2 * n, 0.5, 0.01, 1.2, n);
+      js.ops.adamRow(B.w, B.m, B.v, n, B.g, 2 * n, 0.5, 0.01, 1.2, n);
+      // the whole-loop ones: a text's pooled rows, a layer forward, back (transposed), its weight gradient
+      const ids = (a: Arena) => Object.assign(a.alloc(Int32Array, 4), [2, 0, 1, 2]), counts = (a: Arena) => Object.assign(a.alloc(Int32Array, 4), [1, 3, 2, 1]);
+      wasm.ops.pool(A.y, 0, A.w, ids(wasm), counts(wasm), 1, 3, n);
+      js.ops.pool(B.y, 0, B.w, ids(js), counts(js), 1, 3, n);
+      const d = Math.min(3, n), h = n; // W: d × h within x's 3n values
+      A.x[1] = B.x[1] = 0; // a zero input row is skipped
+      wasm.ops.matvec(A.g, 0, A.x, 0, A.x, 0, d, h);
+      js.ops.matvec(B.g, 0, B.x, 0, B.x, 0, d, h);
+      wasm.ops.matvecT(A.m, 0, A.y, 0, A.x, 0, d, h);
+      js.ops.matvecT(B.m, 0, B.y, 0, B.x, 0, d, h);
+      wasm.ops.ger(A.v, 0, A.y, 0, A.g, 0, d, h);
+      js.ops.ger(B.v, 0, B.y, 0, B.g, 0, d, h);
+      for (const k of ['y', 'w', 'm', 'v', 'g'] as const) Array.from(A[k]).forEach((x, i) => expect(Math.abs(x - B[k][i])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(x)))); // float32 rounding apart
+      expect(A.w[n - 1 + 2 * n]).toBe(B.w[n - 1 + 2 * n]); // only the row asked for moved
+    }
+  });
+
+  it('the bytes the lab loads are bag.wat assembled (npm run build:wasm after editing it)', async () => {
+    // @ts-expect-error: a plain .mjs script, no types
+    const { assemble } = (await import('../../scripts/build-wasm.mjs')) as { assemble(wat: string): Promise<Buffer> };
+    const wat = readFileSync(new URL('../../src-main/training/wasm/bag.wat', import.meta.url), 'utf8');
+    expect((await assemble(wat)).toString('base64')).toBe(BAG_WASM);
   });
 });

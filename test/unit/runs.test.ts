@@ -15,9 +15,9 @@ afterEach(() => {
   for (const l of labs.splice(0)) l.close();
 });
 
-async function labWithToy(rows = 400): Promise<{ lab: Lab; dir: string; taskSetId: number }> {
+async function labWithToy(rows = 400, parallel = 1): Promise<{ lab: Lab; dir: string; taskSetId: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'attention-lab-runs-'));
-  const lab = new Lab(join(dir, 'lab.db'));
+  const lab = new Lab(join(dir, 'lab.db'), { parallel });
   labs.push(lab);
   await lab.call('datasets/import', { filename: 'toy.csv', content: toyCsv(rows) });
   const set = await lab.call('taskSets/create', { name: 'toy', budget: 1e9, tasks: [{ name: 'toy', dataset: 'toy' }] });
@@ -39,7 +39,8 @@ describe('training runs', () => {
     const [run] = await lab.call('runs/start', { taskSetId: set.id, epochs: 5 });
     const done = await lab.runs.wait(run.id);
     expect(done.status).toBe('completed');
-    expect(done.backend).toMatch(/cpu/);
+    expect(done.backend).toMatch(/cpu.*bag step in JS/);
+    expect((done.environment.backend as { trainPath: string }).trainPath).toBe('js'); // the run records its path
     expect((done.environment.backend as { versions: Record<string, string> }).versions['tfjs-core']).toBe('4.22.0');
     const points = await lab.call('runs/metrics', { id: run.id });
     const acc = points.find((p) => p.epoch === 5 && p.task === 'spam' && p.metric === 'test.accuracy')!.value;
@@ -86,6 +87,50 @@ describe('training runs', () => {
     expect(statuses).toEqual(['running', 'queued', 'queued']);
     for (const r of runs) expect((await lab.runs.wait(r.id)).status).toBe('completed');
   }, 60_000);
+
+  it('trains runs in parallel: each reports its own progress; cancel, a killed trainer and resume touch only their run', async () => {
+    const { lab, taskSetId } = await labWithToy(2000, 2);
+    // long enough that b is still training when it is killed (an epoch of this toy takes ~0.1 s)
+    const runs = await lab.call('runs/start', { taskSetId, epochs: 40, seeds: [1, 2, 3] });
+    const [a, b, c] = runs.map((r) => r.id);
+    await Promise.all([a, b].map((id) => event(lab, (e) => e.runId === id && e.phase === 'epoch 1 done')));
+    expect((await lab.call('runs/list', { desc: false })).rows.map((r) => r.status)).toEqual(['running', 'running', 'queued']);
+
+    const t0 = performance.now();
+    expect((await lab.call('runs/cancel', { id: a })).status).toBe('cancelled');
+    expect(performance.now() - t0).toBeLessThan(1000);
+    process.kill((await lab.call('runs/get', { id: b })).environment.trainerPid as number, 'SIGKILL');
+    await event(lab, (e) => e.runId === c && e.phase.startsWith('epoch')); // the freed slots go to the queued run
+    expect((await lab.runs.wait(b)).error).toMatch(/killed \(SIGKILL\)/);
+    const cr = await lab.runs.wait(c);
+    expect(cr.status, cr.error ?? '').toBe('completed');
+    expect(await epochs(lab, c)).toHaveLength(41);
+
+    await lab.call('runs/resume', { id: b });
+    const br = await lab.runs.wait(b);
+    expect(br.status, br.error ?? '').toBe('completed');
+    const resumed = await lab.call('runs/metrics', { id: b });
+    expect(resumed.filter((p) => p.task === 'toy' && p.metric === 'test.accuracy')).toHaveLength(41);
+    // seed 2 again, alone: the same numbers as the one trained beside others, killed and resumed
+    const [again] = await lab.call('runs/start', { taskSetId, epochs: 40, seeds: [2] });
+    const ar = await lab.runs.wait(again.id);
+    expect(ar.status, ar.error ?? '').toBe('completed');
+    expect(noWall(await lab.call('runs/metrics', { id: again.id }))).toEqual(noWall(resumed));
+  }, 180_000);
+
+  it('the runs-at-once setting: its default follows cores and memory; raising it starts queued runs at once', async () => {
+    const { lab, taskSetId } = await labWithToy(2000, 1);
+    const p = await lab.call('runs/parallel', {});
+    expect(p.parallel).toBe(1);
+    expect(p.default).toBe(Math.max(1, Math.min(p.cores, Math.floor(p.freeMiB / p.peakMiB))));
+    const [a, b] = (await lab.call('runs/start', { taskSetId, epochs: 3, seeds: [1, 2] })).map((r) => r.id);
+    await event(lab, (e) => e.runId === a && e.phase.startsWith('epoch'));
+    expect((await lab.call('runs/get', { id: b })).status).toBe('queued');
+    expect((await lab.call('runs/parallel', { parallel: 2 })).parallel).toBe(2);
+    expect((await lab.call('runs/get', { id: b })).status).toBe('running');
+    await expect(lab.call('runs/parallel', { parallel: 0 })).rejects.toThrow(/parallel must be at least 1/);
+    for (const id of [a, b]) expect((await lab.runs.wait(id)).status).toBe('completed');
+  }, 120_000);
 
   it('cancel takes effect within a second and keeps what was logged', async () => {
     const { lab, taskSetId } = await labWithToy(4000);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { deserialize, serialize } from 'node:v8';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,10 @@ import * as store from '../../src-main/store';
 import { initBackend } from '../../src-main/training/backend';
 import { readCheckpoint } from '../../src-main/training/checkpoint';
 import { loadTrainingData, type TrainingData } from '../../src-main/training/data';
-import { MultiTaskModel, type ModelKind } from '../../src-main/training/model';
+import { loadTrainingDataCached } from '../../src-main/training/dataCache';
+import { BagGraphModel } from '../../src-main/training/bagGraph';
+import { BagModel } from '../../src-main/training/bagModel';
+import { MultiTaskModel, type ModelKind, type ModelState } from '../../src-main/training/model';
 import { planEpoch, train, type TrainConfig } from '../../src-main/training/train';
 import { toyCsv } from './helpers/toy';
 
@@ -46,6 +50,21 @@ describe('training data', () => {
     expect(d.vocab).toContain('c:^a'); // a name's first letter, as a char n-gram
     expect(d.tasks[0].test.ids[1]).toBe(1); // 'secret' reads as out-of-vocabulary
     expect(() => loadTrainingData(local, [{ name: 'synthetic', datasetId: null }])).toThrow(/'synthetic' has no data set/);
+  });
+
+  it('keeps the encoded data beside the database: read back when nothing changed, rebuilt when unreadable, apart per vocabulary size', () => {
+    const dir = tmp(), tasks = data.tasks.map((t) => ({ name: t.name, datasetId: t.datasetId }));
+    const first = loadTrainingDataCached(db, tasks, 20_000, dir);
+    expect(first).toEqual(data);
+    const [file] = readdirSync(dir);
+    // what the file holds is what comes back (a marked copy proves it is read, not rebuilt)
+    const held = deserialize(readFileSync(join(dir, file))) as { key: string; data: TrainingData };
+    writeFileSync(join(dir, file), serialize({ ...held, data: { ...held.data, vocab: [...held.data.vocab, 'marked'] } }));
+    expect(loadTrainingDataCached(db, tasks, 20_000, dir).vocab.at(-1)).toBe('marked');
+    writeFileSync(join(dir, file), 'not a cache file');
+    expect(loadTrainingDataCached(db, tasks, 20_000, dir)).toEqual(data);
+    expect(loadTrainingDataCached(db, tasks, 10, dir).vocab).toHaveLength(10);
+    expect(readdirSync(dir)).toHaveLength(2);
   });
 
   it('an epoch executes round(π n) distinct examples per task, fresh each epoch, the same for the same seed', () => {
@@ -171,4 +190,69 @@ describe('encoders: the table gradient each builds in JS agrees with TF.js autod
       m.dispose();
     });
   }
+});
+
+describe('the bag step in JavaScript (the pure-JS backend\'s path)', () => {
+  const config = { kind: 'bag' as const, vocab: 300, dim: 16, hidden: 12, heads: [{ name: 'a', classes: 2 }, { name: 'b', classes: 3 }], lr: 0.01, seed: 5 };
+  /** 40 steps on random batches of both tasks (the second task every third step), padding included, the loss weighted. */
+  function trainBoth(m: { trainStep(task: string, b: { ids: Int32Array; labels: Int32Array; length: number; size: number }, w?: number): number }): number[] {
+    const r = rng(9), losses: number[] = [];
+    for (let step = 0; step < 40; step++) {
+      const task = step % 3 === 0 ? 'b' : 'a', C = task === 'b' ? 3 : 2, B = 8, L = 10;
+      const ids = Int32Array.from({ length: B * L }, (_, i) => (i % L < 3 + (i % 5) ? 1 + Math.floor(r() * 299) : 0));
+      losses.push(m.trainStep(task, { ids, labels: Int32Array.from({ length: B }, () => Math.floor(r() * C)), length: L, size: B }, 1.5));
+    }
+    return losses;
+  }
+  const maxDiff = (a: ModelState, b: ModelState) => Math.max(...Object.keys(a).map((k) => Array.from(a[k]).reduce((d, x, i) => Math.max(d, Math.abs(x - b[k][i])), 0)));
+
+  it('follows the TF.js model (same init, same Adam) within float tolerance, and predicts the same', () => {
+    const tfm = new MultiTaskModel(config), js = new BagModel(config);
+    expect(js.state()).toEqual(tfm.state()); // the same seed draws the same model
+    const a = trainBoth(tfm), b = trainBoth(js);
+    a.forEach((x, i) => expect(b[i]).toBeCloseTo(x, 5));
+    const s1 = tfm.state(), s2 = js.state();
+    expect(Object.keys(s2)).toEqual(Object.keys(s1)); // one checkpoint layout for both
+    expect(maxDiff(s1, s2)).toBeLessThan(1e-5);
+    expect(maxDiff(s1, s2)).toBeGreaterThan(0); // not the same code: float rounding differs
+    const batch = { ids: Int32Array.from([3, 4, 5, 0, 7, 8, 0, 0]), labels: Int32Array.from([0, 1]), length: 4, size: 2 };
+    Array.from(js.predict('b', batch)).forEach((p, i) => expect(p).toBeCloseTo(tfm.predict('b', batch)[i], 5));
+    tfm.dispose();
+  });
+
+  it('the graph path (the table a TF variable, the step TF.js ops, for native and GPU backends) gives the same numbers on the CPU backend', () => {
+    const graph = new BagGraphModel(config), js = new BagModel(config);
+    const a = trainBoth(graph), b = trainBoth(js);
+    a.forEach((x, i) => expect(b[i]).toBeCloseTo(x, 5));
+    const s1 = graph.state(), s2 = js.state();
+    expect(Object.keys(s1)).toEqual(Object.keys(s2));
+    expect(maxDiff(s1, s2)).toBeLessThan(1e-5);
+    expect(Array.from(s1['table.steps'])).toEqual(Array.from(s2['table.steps'])); // lazy: a row counts only the steps that held it
+    expect(Array.from(s1['table.steps']).some((t) => t === 0)).toBe(true); // rows no batch held never moved
+    const batch = { ids: Int32Array.from([3, 4, 5, 0, 7, 8, 0, 0]), labels: Int32Array.from([0, 1]), length: 4, size: 2 };
+    Array.from(graph.predict('b', batch)).forEach((p, i) => expect(p).toBeCloseTo(js.predict('b', batch)[i], 5));
+    // a checkpoint of one path loads into the other
+    const back = new BagGraphModel(config);
+    back.load(s2);
+    expect(maxDiff(back.state(), s2)).toBe(0);
+    graph.dispose();
+    back.dispose();
+  });
+
+  it('gives the same numbers bit for bit on any number of threads', () => {
+    const one = new BagModel(config), three = new BagModel(config, 3);
+    expect(trainBoth(three)).toEqual(trainBoth(one));
+    expect(maxDiff(one.state(), three.state())).toBe(0);
+    three.dispose();
+  });
+
+  it('a run on 2 threads equals the run on 1, and resumes on either', async () => {
+    const whole = await collect(data, CONFIG, { checkpointDir: tmp() });
+    const two = await collect(data, { ...CONFIG, threads: 2 }, { checkpointDir: tmp() });
+    expect(values(two.points)).toEqual(values(whole.points));
+    const dir = tmp();
+    const first = await collect(data, { ...CONFIG, epochs: 1, threads: 2 }, { checkpointDir: dir });
+    const rest = await collect(data, CONFIG, { checkpointDir: dir, resume: join(dir, 'epoch-1.ckpt') });
+    expect(values([...first.points, ...rest.points])).toEqual(values(whole.points));
+  });
 });
