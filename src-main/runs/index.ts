@@ -40,7 +40,10 @@ export class RunQueue {
     private readonly emit: (e: ProgressEvent) => void,
     private concurrency = 1,
   ) {
-    if (db.name !== ':memory:' && db.name !== '') store.relocateSharedCheckpoints(db);
+    if (db.name !== ':memory:' && db.name !== '') {
+      store.relocateSharedCheckpoints(db);
+      store.keepReserve(db);
+    }
   }
 
   /** Trainers at once. Raising it starts queued runs now; lowering it lets the live ones finish. */
@@ -211,13 +214,15 @@ export class RunQueue {
     // a write cut short (a full disk, a kill) leaves a temporary file: free its space before storing why
     if (!l.stopping) try { store.pruneCheckpointFiles(this.db, runId); } catch { /* the folder is unreadable: the status matters more */ }
     const error = l.error ?? l.why(code, signal);
+    const seal = () => store.retryBusy(() => store.writeTx(this.db, () => {
+      const status = store.getRun(this.db, runId).status;
+      if (l.stopping || status === 'cancelled') return; // status written by cancel() or close()
+      if (l.done && !l.error) store.setRunStatus(this.db, runId, 'completed');
+      else store.setRunStatus(this.db, runId, 'failed', { error });
+    }), l.stopping ? 0 : 30_000);
     try {
-      await store.retryBusy(() => store.writeTx(this.db, () => {
-        const status = store.getRun(this.db, runId).status;
-        if (l.stopping || status === 'cancelled') return; // status written by cancel() or close()
-        if (l.done && !l.error) store.setRunStatus(this.db, runId, 'completed');
-        else store.setRunStatus(this.db, runId, 'failed', { error });
-      }), l.stopping ? 0 : 30_000);
+      // a disk so full that even the status cannot be written: give back the reserve kept for this, and write it
+      await seal().catch((e) => (store.isFull(e) && store.releaseReserve(this.db) ? seal() : Promise.reject(e)));
       const run = store.getRun(this.db, runId);
       this.report(runId, run.status, 1, 1, run.error ?? run.status);
     } catch (e) {

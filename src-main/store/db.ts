@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LabError } from '../api/errors';
 import { chooseBinding } from './binding';
@@ -200,4 +200,28 @@ export function cached(db: Db, sql: string): Database.Statement {
   let s = m.get(sql);
   if (!s) m.set(sql, (s = db.prepare(sql)));
   return s;
+}
+
+/** SQLite's "database or disk is full". */
+export const isFull = (e: unknown): boolean => /^SQLITE_FULL/.test((e as { code?: string }).code ?? '');
+
+/**
+ * A few MiB kept beside the database (`lab.db-reserve`) so that a disk filled by a run's
+ * checkpoints or another program still has room to record why the run stopped: the reserve
+ * is given back at that moment, and made again the next time the lab opens the database.
+ */
+const RESERVE_BYTES = 4 * 1024 * 1024;
+const reservePath = (db: Db) => `${db.name}-reserve`;
+export function keepReserve(db: Db): void {
+  try {
+    if (!existsSync(reservePath(db))) writeFileSync(reservePath(db), Buffer.alloc(RESERVE_BYTES)); // zeros, written: blocks really held
+  } catch {
+    rmSync(reservePath(db), { force: true }); // no room even for that: keep nothing half-written
+  }
+}
+/** Gives the reserve back; false when there was none. */
+export function releaseReserve(db: Db): boolean {
+  if (!existsSync(reservePath(db))) return false;
+  rmSync(reservePath(db), { force: true });
+  return true;
 }
