@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { LabError, excerpt } from '../api/errors';
 import * as store from '../store';
@@ -96,8 +96,9 @@ function importFileStore(db: store.Db, root: string, progress: ImportProgress): 
       const experimentId = experimentIds.get(exp);
       if (experimentId === undefined) throw new Error('its experiment could not be read');
       const meta = (parseYaml(readFileSync(join(dir, 'meta.yaml'), 'utf8')) ?? {}) as Record<string, unknown>;
-      const runId = String(meta.run_id ?? meta.run_uuid ?? '');
-      if (!/^[0-9a-zA-Z-]+$/.test(runId)) throw new Error('meta.yaml names no run_id');
+      // the folder's name, as MLflow's file store finds runs: YAML reads an unquoted id of digits (and one 'e') as a number
+      const runId = basename(dir);
+      if (!/^[0-9a-zA-Z-]+$/.test(runId)) throw new Error(`'${excerpt(runId, 40)}' is not an MLflow run id`);
       const metrics = keyedFiles(join(dir, 'metrics')).flatMap(([k, f]) => readMetricFile(k, f));
       const params = Object.fromEntries(keyedFiles(join(dir, 'params')).map(([k, f]) => [k, readFileSync(f, 'utf8')]));
       const tags = Object.fromEntries(keyedFiles(join(dir, 'tags')).map(([k, f]) => [k, readFileSync(f, 'utf8')]));
