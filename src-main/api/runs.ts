@@ -29,6 +29,8 @@ export const RunRow = z.object({
   createdAt: z.string(), startedAt: z.string().nullable(), finishedAt: z.string().nullable(), durationMs: z.number().nullable(),
   backend: z.string().nullable(), tags: z.array(z.string()), notes: z.string(), final: z.number().nullable(),
   columns: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
+  /** 'mlflow': logged by a script through the tracking API (or imported), in `experiment` */
+  source: z.enum(['lab', 'mlflow']), experiment: z.string().nullable(),
 });
 export type RunRow = z.infer<typeof RunRow>;
 export const RunList = z.object({ total: z.number().int(), rows: z.array(RunRow), ids: z.array(Id).optional() });

@@ -140,7 +140,7 @@ export function listRunRows(db: Db, input: RunListInput): { total: number; rows:
       `SELECT r.id, r.name, r.status, r.seed, r.task_set_id, ts.name AS task_set, json_extract(r.config, '$.policy') AS policy,
          json_extract(r.config, '$.model') AS model, json_extract(r.config, '$.epochs') AS epochs, r.created_at, r.started_at, r.finished_at,
          (julianday(r.finished_at) - julianday(r.started_at)) * 86400000 AS duration_ms, r.backend, r.tags, substr(r.notes, 1, 200) AS notes,
-         f.value AS final ${colSql}
+         f.value AS final ${colSql}, r.source, (SELECT name FROM experiments e WHERE e.id = r.experiment_id) AS experiment
        ${from} WHERE r.id IN (SELECT value FROM json_each(?))`,
     )
     .raw()
@@ -151,6 +151,7 @@ export function listRunRows(db: Db, input: RunListInput): { total: number; rows:
     createdAt: v[9] as string, startedAt: v[10] as string | null, finishedAt: v[11] as string | null, durationMs: v[12] as number | null,
     backend: v[13] as string | null, tags: JSON.parse(v[14] as string), notes: v[15] as string, final: v[16] as number | null,
     columns: Object.fromEntries(cols.map((c, i) => [c, (v[17 + i] as string | number | null) ?? null])),
+    source: v[17 + cols.length] as RunRow['source'], experiment: v[18 + cols.length] as string | null,
   }));
   if (!input.withIds) return { total, rows };
   const ids = db.prepare(`SELECT r.id ${from} ${where} ${order}`).pluck().all(...fromParams, ...w.params, ...sortParams, ...(NOT_NULL.has(input.sort) ? [] : sortParams)) as number[];

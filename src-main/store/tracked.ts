@@ -176,7 +176,9 @@ export function updateTrackedRun(db: Db, runId: string, o: { status?: string; en
       const status = STATUS[o.status];
       if (!status) throw new TrackingError('INVALID_PARAMETER_VALUE', `Invalid value '${o.status}' for parameter 'status': one of ${Object.keys(STATUS).join(', ')}`);
       setRunStatus(db, r.id, status);
-      db.prepare('UPDATE runs SET end_ms = ? WHERE id = ?').run(status === 'running' || status === 'queued' ? null : o.endMs ?? Date.now(), r.id);
+      const end = status === 'running' || status === 'queued' ? null : o.endMs ?? Date.now();
+      // the script's clock, not ours: a run that says it ended at T ended at T (durations read these)
+      db.prepare('UPDATE runs SET end_ms = ?, finished_at = ? WHERE id = ?').run(end, end === null ? null : new Date(end).toISOString(), r.id);
     } else if (o.endMs !== undefined) db.prepare('UPDATE runs SET end_ms = ? WHERE id = ?').run(o.endMs, r.id);
     if (o.name) setTags(db, getTrackedRun(db, runId), { 'mlflow.runName': o.name }, []);
     return getTrackedRun(db, runId);

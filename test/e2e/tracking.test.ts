@@ -44,6 +44,7 @@ describe.skipIf(!browserPath)('tracking your own scripts, in Chromium', () => {
         await post('runs/update', { run_id: run.info.run_id, status: 'FINISHED' });
         await page.getByRole('navigation', { name: 'views' }).getByRole('button', { name: 'Runs' }).click();
         await page.getByText('my script').first().waitFor();
+        await page.getByText('MLflow: Default').first().waitFor(); // its source and experiment, where a lab run names its task set
         await screenshot(page, 'tracking-run-in-runs');
       }
       expect(errors.join('\n')).toBe('');

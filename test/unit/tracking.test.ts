@@ -58,6 +58,9 @@ describe('the npm mlflow client (written by others) against serve mode', () => {
     const points = await lab.call('runs/metrics', { id: mine.id });
     expect(points.filter((p) => p.metric === 'accuracy').map((p) => [p.epoch, p.value])).toEqual([0, 1, 2, 3, 4].map((s) => [s, 0.5 + s / 10]));
     await expect(lab.call('runs/resume', { id: mine.id })).rejects.toThrow(/logged by a script/);
+    const row = (await lab.call('runs/list', {})).rows[0];
+    expect(row).toMatchObject({ source: 'mlflow', experiment: 'sklearn sweep' });
+    expect(row.durationMs).toBeCloseTo(10_000, -1); // the script's start and end times, not when the lab heard of them
   });
 });
 
