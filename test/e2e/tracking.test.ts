@@ -1,37 +1,20 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab } from '../../src-main/lab';
-import { serve, type Served } from '../../src-main/server';
-import { buildRenderer, e2eBrowser, launch, screenshot, watchedPage } from './browser';
+import { describe, expect, it } from 'vitest';
+import { e2eBrowser, screenshot, servedLab, watchedPage } from './browser';
 
 const browserPath = e2eBrowser();
 
 /** The Tracking view as a user meets it: the lines to paste, then a script's run in Runs. */
 describe.skipIf(!browserPath)('tracking your own scripts, in Chromium', () => {
-  let lab: Lab, served: Served, browser: Browser;
-  beforeAll(async () => {
-    const rendererDir = buildRenderer();
-    lab = new Lab(join(mkdtempSync(join(tmpdir(), 'attention-lab-e2e-track-')), 'lab.db'));
-    served = await serve({ lab, rendererDir });
-    browser = await launch(browserPath!);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await served?.close();
-    lab?.close();
-  });
+  const ctx = servedLab('attention-lab-e2e-track-');
 
   it('shows the two lines to paste; a script that uses them appears in Runs', async () => {
     for (const scheme of ['light', 'dark'] as const) {
-      const { page, errors } = await watchedPage(browser, { colorScheme: scheme });
-      await page.goto(served.url);
+      const { page, errors } = await watchedPage(ctx.browser, { colorScheme: scheme });
+      await page.goto(ctx.served.url);
       await page.getByRole('navigation', { name: 'views' }).getByRole('button', { name: 'Tracking' }).click();
-      await expect.poll(() => page.getByTestId('tracking-state').textContent()).toMatch(`Listening on 127.0.0.1:${served.port}`);
+      await expect.poll(() => page.getByTestId('tracking-state').textContent()).toMatch(`Listening on 127.0.0.1:${ctx.served.port}`);
       const lines = (await page.getByTestId('tracking-exports').textContent())!;
-      expect(lines).toBe(`export MLFLOW_TRACKING_URI=http://127.0.0.1:${served.port}\nexport MLFLOW_TRACKING_TOKEN=${served.token}`);
+      expect(lines).toBe(`export MLFLOW_TRACKING_URI=http://127.0.0.1:${ctx.served.port}\nexport MLFLOW_TRACKING_TOKEN=${ctx.served.token}`);
       await expect.poll(() => page.getByRole('region', { name: 'import from MLflow' }).textContent()).toMatch(/attention-lab import mlflow PATH/);
       await screenshot(page, `tracking-${scheme}`);
 
