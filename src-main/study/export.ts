@@ -1,6 +1,6 @@
 import { LabError } from '../api/errors';
 import type { Study } from '../api/study';
-import type { Lab } from '../lab';
+import type { StudyHost } from './host';
 import { taskChartFile } from './report';
 
 export type StudyFile = { filename: string; mime: string; encoding: 'utf8' | 'base64'; body: string };
@@ -10,7 +10,7 @@ export type StudyFile = { filename: string; mime: string; encoding: 'utf8' | 'ba
  * (test accuracy against attention, mean over tasks, mean ± std per policy) and one
  * curve-TASK.png per task by epoch. Charts are drawn from the stored runs, in Node.
  */
-export async function studyFiles(lab: Lab, s: Study): Promise<StudyFile[]> {
+export async function studyFiles(lab: StudyHost, s: Study): Promise<StudyFile[]> {
   if (!s.report || !s.markdown) throw new LabError('conflict', `study ${s.id} is ${s.status}: only a completed study has a report`);
   const { renderComparisonPng } = await import('../compare/render'); // resvg and echarts load only when a report is exported
   const ids = s.report.accuracy.flatMap((a) => a.runIds);

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../api/errors';
 import type { PolicyName, ProgressEvent } from '../api/schemas';
-import type { Lab } from '../lab';
+import type { StudyHost } from './host';
 import type { Fit } from './fit';
 
 /**
@@ -15,7 +15,7 @@ export interface StudyOptions {
 }
 export interface StudyResult { markdown: string; runIds: Record<string, number[]>; pilotRunId: number; fits: Record<string, Fit>; studyId: number }
 
-export async function runStudy(lab: Lab, o: StudyOptions, log: (line: string) => void = () => {}): Promise<StudyResult> {
+export async function runStudy(lab: StudyHost, o: StudyOptions, log: (line: string) => void = () => {}): Promise<StudyResult> {
   const { report, ...input } = o;
   const started = await lab.call('studies/start', input);
   const onEvent = (e: ProgressEvent) => { if (e.kind === 'study' && e.studyId === started.id && !/^\w+: \d+ %$/.test(e.message)) log(e.message); };

@@ -1,7 +1,7 @@
 import { LabError } from '../api/errors';
 import type { ProgressEvent, Run } from '../api/schemas';
 import type { Study, StudyStartInput } from '../api/study';
-import type { Lab } from '../lab';
+import type { StudyHost } from './host';
 import * as store from '../store';
 import { buildReport, reportMarkdown } from './report';
 
@@ -17,7 +17,7 @@ type Options = Required<Omit<StudyStartInput, 'budget' | 'name'>> & { budget?: n
 export class Studies {
   private readonly live = new Map<number, { cancelled: boolean }>();
 
-  constructor(private readonly lab: Lab) {}
+  constructor(private readonly lab: StudyHost) {}
 
   start(o: Options): Study {
     const { db } = this.lab;
