@@ -102,11 +102,9 @@ describe('CLI', () => {
     expect((await cli(['--db', db, 'datasets', 'delete', 'spare'])).stderr).toMatch(/no data set named 'spare'/);
   });
 
-  it('has --help on every command', async () => {
-    for (const args of [[], ['db', 'info'], ['task-set', 'create'], ['task-set', 'list'], ['task-set', 'show'], ['task-set', 'profile'], ['run'], ['runs', 'list'], ['runs', 'show'], ['runs', 'cancel'], ['runs', 'resume'], ['export', 'run'], ['datasets', 'delete']]) {
-      const r = await cli([...args, '--help']);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^Usage: attention-lab/);
-    }
+  it('answers --help through the real bin (every command\'s help is checked in process: cli-print.test.ts)', async () => {
+    const r = await cli(['runs', 'list', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: attention-lab runs list/);
   });
 });
