@@ -130,10 +130,10 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
       const progress = dataProgress(job('import'));
       return path !== undefined ? datasets.importDataset(db, path, opts, progress) : datasets.importContent(db, filename!, content!, opts, progress);
     },
-    'datasets/examples': ({ id, split, offset, limit }) => (datasets.getDataset(db, id), store.pageExamples(db, id, split ?? null, offset, limit)),
-    'datasets/delete': ({ id }) => (store.deleteDataset(db, id), { ok: true as const }),
-    'taskSets/create': (input) => (loadNamedBuiltins(input), store.createTaskSet(db, input)),
-    'taskSets/update': ({ id, set }) => (loadNamedBuiltins(set), store.updateTaskSet(db, id, set)),
+    'datasets/examples': ({ id, split, offset, limit }) => { datasets.getDataset(db, id); return store.pageExamples(db, id, split ?? null, offset, limit); },
+    'datasets/delete': ({ id }) => { store.deleteDataset(db, id); return { ok: true as const }; },
+    'taskSets/create': (input) => { loadNamedBuiltins(input); return store.createTaskSet(db, input); },
+    'taskSets/update': ({ id, set }) => { loadNamedBuiltins(set); return store.updateTaskSet(db, id, set); },
     'taskSets/examples': () => exampleTaskSets(),
     'taskSets/list': () => store.listTaskSets(db),
     'taskSets/get': ({ id }) => store.getTaskSet(db, id),
@@ -143,20 +143,20 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
       const costs = set.tasks.map((t, i) => ({ taskId: t.id, attentionCost: datasets.getDataset(db, t.datasetId!).stats.trainTokens, timeCost: secondsPerPass[i] }));
       return store.setMeasuredCosts(db, id, costs);
     },
-    'taskSets/delete': ({ id }) => (store.deleteTaskSet(db, id), { ok: true as const }),
+    'taskSets/delete': ({ id }) => { store.deleteTaskSet(db, id); return { ok: true as const }; },
     'solve/policies': () => Object.entries(POLICIES).map(([name, rule]) => ({ name: name as PolicyName, rule })),
     'solve/run': ({ taskSetId, ...params }) => solve(taskSetId, params),
     'solve/get': ({ id }) => toSolve(store.getSolve(db, id)),
-    'solve/list': ({ taskSetId }) => (store.getTaskSet(db, taskSetId), store.listSolves(db, taskSetId).map(toSolve)),
+    'solve/list': ({ taskSetId }) => { store.getTaskSet(db, taskSetId); return store.listSolves(db, taskSetId).map(toSolve); },
     'solve/sweep': async ({ taskSetId, points, ...given }) => {
       const params = withCurves(taskSetId, given);
       return sweep(problemFromTaskSet(store.getTaskSet(db, taskSetId), params), params, points);
     },
     'curves/fit': ({ runIds, name }) => store.saveCurveFit(db, fitFromRuns(db, runIds, name)),
     'curves/save': ({ taskSetId, name, curves }) => store.saveCurveFit(db, manualFit(db, taskSetId, curves, name)),
-    'curves/list': ({ taskSetId }) => (store.getTaskSet(db, taskSetId), store.listCurveFits(db, taskSetId)),
+    'curves/list': ({ taskSetId }) => { store.getTaskSet(db, taskSetId); return store.listCurveFits(db, taskSetId); },
     'curves/get': ({ id }) => store.getCurveFit(db, id),
-    'curves/delete': ({ id }) => (store.deleteCurveFit(db, id), { ok: true as const }),
+    'curves/delete': ({ id }) => { store.deleteCurveFit(db, id); return { ok: true as const }; },
     'studies/start': (input) => studies.start(input),
     'studies/list': () => store.listStudies(db),
     'studies/get': ({ id }) => store.getStudy(db, id),
@@ -189,9 +189,9 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
     'runs/cancel': ({ id }) => runs.cancel(id),
     'runs/resume': ({ id }) => runs.resume(id),
     'runs/update': ({ id, ...patch }) => store.updateRunNotes(db, id, patch),
-    'runs/delete': ({ id }) => (runs.delete(id), { ok: true as const }),
-    'runs/metrics': ({ id }) => (store.getRun(db, id), store.readMetrics(db, id)),
-    'runs/curves': ({ ids, metric }) => (ids.forEach((id) => store.getRun(db, id)), store.readCurves(db, ids, metric)),
+    'runs/delete': ({ id }) => { runs.delete(id); return { ok: true as const }; },
+    'runs/metrics': ({ id }) => { store.getRun(db, id); return store.readMetrics(db, id); },
+    'runs/curves': ({ ids, metric }) => { ids.forEach((id) => store.getRun(db, id)); return store.readCurves(db, ids, metric); },
     'runs/list': (input) => store.listRunRows(db, input),
     'runs/get': ({ id }) => store.getRun(db, id),
     'tracking/status': () => tracking().status(),
@@ -206,10 +206,10 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
     'runs/tag': ({ ids, add, remove }) => ({ changed: store.tagRuns(db, ids, add, remove) }),
     'runs/export': ({ id, format }) => exportRuns(db, [id], format),
     'runs/exportMany': ({ ids, format }) => exportRuns(db, ids, format),
-    'runs/exportWide': async ({ ids, format, metrics }) => (ids.forEach((id) => store.getRun(db, id)), { filename: exportName(ids, format, 'wide'), mime: format === 'csv' ? 'text/csv' : 'application/json', body: await collect(exportStream(db, ids, format, 'wide', metrics)) }),
+    'runs/exportWide': async ({ ids, format, metrics }) => { ids.forEach((id) => store.getRun(db, id)); return { filename: exportName(ids, format, 'wide'), mime: format === 'csv' ? 'text/csv' : 'application/json', body: await collect(exportStream(db, ids, format, 'wide', metrics)) }; },
     'views/list': () => store.listViews(db),
     'views/save': ({ name, state }) => store.saveView(db, name, state),
-    'views/delete': ({ id }) => (store.deleteView(db, id), { ok: true as const }),
+    'views/delete': ({ id }) => { store.deleteView(db, id); return { ok: true as const }; },
     'runs/compare': (input) => compareRuns(db, input),
   };
 }

@@ -174,7 +174,7 @@ function sendStatic(res: ServerResponse, type: string, data: Buffer, cache: stri
 }
 /** Resolves when the socket takes more (or goes away), leaving no listener behind. */
 const drained = (res: ServerResponse) => new Promise<void>((resolve) => {
-  const done = () => (res.off('drain', done), res.off('close', done), resolve());
+  const done = () => { res.off('drain', done); res.off('close', done); resolve(); };
   res.on('drain', done);
   res.on('close', done);
 });

@@ -103,8 +103,8 @@ const handlers: Record<string, Handler> = {
     store.updateExperiment(db, expId(b.experiment_id), { name: b.new_name });
     return {};
   },
-  'experiments/delete': (db, i) => (store.updateExperiment(db, expId(parse(experimentId, i).experiment_id), { lifecycleStage: 'deleted' }), {}),
-  'experiments/restore': (db, i) => (store.updateExperiment(db, expId(parse(experimentId, i).experiment_id), { lifecycleStage: 'active' }), {}),
+  'experiments/delete': (db, i) => { store.updateExperiment(db, expId(parse(experimentId, i).experiment_id), { lifecycleStage: 'deleted' }); return {}; },
+  'experiments/restore': (db, i) => { store.updateExperiment(db, expId(parse(experimentId, i).experiment_id), { lifecycleStage: 'active' }); return {}; },
   'experiments/set-experiment-tag': (db, i) => {
     const b = parse(z.object({ experiment_id: id, key: z.string().min(1), value: z.string() }).loose(), i);
     store.updateExperiment(db, expId(b.experiment_id), { tag: [b.key, b.value] });
@@ -120,8 +120,8 @@ const handlers: Record<string, Handler> = {
     const b = parse(runId.pipe(z.object({ run_id: z.string(), status: z.string().optional(), end_time: int64.optional(), run_name: z.string().optional() }).loose()), i);
     return { run_info: toRun(db, store.updateTrackedRun(db, b.run_id, { status: b.status, endMs: b.end_time, name: b.run_name })).info };
   },
-  'runs/delete': (db, i) => (store.setTrackedLifecycle(db, parse(runId, i).run_id, 'deleted'), {}),
-  'runs/restore': (db, i) => (store.setTrackedLifecycle(db, parse(runId, i).run_id, 'active'), {}),
+  'runs/delete': (db, i) => { store.setTrackedLifecycle(db, parse(runId, i).run_id, 'deleted'); return {}; },
+  'runs/restore': (db, i) => { store.setTrackedLifecycle(db, parse(runId, i).run_id, 'active'); return {}; },
   'runs/search': (db, i) => {
     const b = parse(z.object({
       experiment_ids: z.union([z.array(id), id.transform((v) => [v])]).optional(), filter: z.string().optional(), run_view_type: viewType,

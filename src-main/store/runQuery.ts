@@ -106,7 +106,7 @@ const NOT_NULL = new Set(['id', 'name', 'status', 'seed', 'createdAt', 'tags', '
 
 export function listRunRows(db: Db, input: RunListInput): { total: number; rows: RunRow[]; ids?: number[] } {
   const w: Where = { sql: [], params: [] };
-  const add = (sql: string, param: unknown) => (w.sql.push(sql), w.params.push(param));
+  const add = (sql: string, param: unknown) => { w.sql.push(sql); w.params.push(param); };
   if (input.status) add('r.status = ?', input.status);
   if (input.taskSetId) add('r.task_set_id = ?', input.taskSetId);
   if (input.ids) add('r.id IN (SELECT value FROM json_each(?))', JSON.stringify(input.ids));

@@ -145,7 +145,7 @@ export async function benchCompare(): Promise<void> {
     const curl = spawn('curl', ['-s', '-X', 'POST', '-H', `authorization: Bearer ${served.token}`, '-H', 'content-type: application/json', '--data-binary', JSON.stringify({ ids, format: 'csv' }), '-o', join(dir, 'export.csv'), '-w', '%{size_download}', `${base}/api/export`]);
     const exp = new Promise<void>((resolve) => {
       curl.stdout.on('data', (d: Buffer) => (exported = Number(String(d))));
-      curl.on('exit', () => ((exporting = false), resolve()));
+      curl.on('exit', () => { exporting = false; resolve(); });
     });
     const busy: number[] = [];
     const rss0 = process.memoryUsage().rss;

@@ -12,7 +12,7 @@ describe.skipIf(!browserPath)('imported MLflow runs in Compare, in Chromium', ()
   it('groups imported runs by a param into bands, with the param in the diff', async () => {
     // an mlruns folder as MLflow writes it: lr 0.1 and 0.01, two seeds each, "top1" by step
     const root = join(ctx.dir, 'mlruns');
-    const write = (p: string, text: string) => (mkdirSync(join(p, '..'), { recursive: true }), writeFileSync(p, text));
+    const write = (p: string, text: string) => { mkdirSync(join(p, '..'), { recursive: true }); writeFileSync(p, text); };
     write(join(root, '1', 'meta.yaml'), "experiment_id: '1'\nlifecycle_stage: active\nname: sweep\n");
     const runs = [['0.1', '1', 0.6], ['0.1', '2', 0.62], ['0.01', '1', 0.4], ['0.01', '2', 0.44]] as const;
     runs.forEach(([lr, seed, base], i) => {

@@ -288,7 +288,7 @@ describe('bad input is refused with the field named, and nothing is stored', () 
     await expect(bad((p) => (p.tasks[2].a = NaN))).rejects.toThrow("tasks[2] 't3'.attentionCost: must be a finite number ≥ 0 (got NaN)");
     await expect(bad((p) => (p.tasks[0].t = Infinity))).rejects.toThrow("tasks[0] 't1'.timeCost");
     await expect(bad((p) => (p.tasks[1].w = -2))).rejects.toThrow("tasks[1] 't2'.weight");
-    await expect(bad((p) => ((p.tasks[0].lo = 0.9), (p.tasks[0].hi = 0.1)))).rejects.toThrow('floor 0.9 exceeds cap 0.1');
+    await expect(bad((p) => { p.tasks[0].lo = 0.9; p.tasks[0].hi = 0.1; })).rejects.toThrow('floor 0.9 exceeds cap 0.1');
     await expect(bad((p) => (p.tasks = []))).rejects.toThrow('tasks: the task set is empty');
   });
 

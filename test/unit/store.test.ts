@@ -181,7 +181,7 @@ describe('concurrent writer and crash safety', () => {
       child.stdout!.on('data', (d: Buffer) => {
         committed = Math.max(committed, ...String(d).trim().split('\n').map((l) => Number(l.split(' ')[1])));
         // Kill a little into the next batch's transaction.
-        if (committed >= 3) setTimeout(() => (child.kill('SIGKILL'), resolve()), 15);
+        if (committed >= 3) setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 15);
       });
     });
     await new Promise((r) => child.on('exit', r));

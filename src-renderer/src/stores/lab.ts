@@ -33,7 +33,7 @@ export const useLab = defineStore('lab', () => {
 
   const listeners = new Set<(runId: number) => void>();
   /** Calls back with a run's id when that run changes; returns an unsubscribe function. */
-  const onRunChanged = (f: (runId: number) => void) => (listeners.add(f), () => void listeners.delete(f));
+  const onRunChanged = (f: (runId: number) => void) => { listeners.add(f); return () => void listeners.delete(f); };
   const runChanged = (id: number) => listeners.forEach((f) => f(id));
 
   const RUN_PHASES = new Set(['queued', 'starting', 'completed', 'failed', 'cancelled', 'interrupted']);
