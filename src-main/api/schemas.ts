@@ -299,6 +299,8 @@ export const ProgressEvent = z.object({
   studyId: Id.optional(),
   epoch: z.number().int().optional(),
   epochs: z.number().int().optional(),
+  /** runs only: set on the event that says an epoch has ended and its metrics are stored */
+  epochDone: z.literal(true).optional(),
   etaS: z.number().nullable().optional(),
   samplesPerS: z.number().optional(),
 });

@@ -192,7 +192,7 @@ export class RunQueue {
         }));
         if (m.report.checkpoints.length) store.pruneCheckpointFiles(this.db, runId, m.report.epoch + 1);
         const acc = m.report.points.find((p) => p.task === '' && p.metric === 'val.accuracy');
-        this.report(runId, `epoch ${m.report.epoch} done`, 1, 1, acc ? `validation accuracy ${(acc.value * 100).toFixed(1)}%` : 'evaluated', { epoch: m.report.epoch });
+        this.report(runId, `epoch ${m.report.epoch} done`, 1, 1, acc ? `validation accuracy ${(acc.value * 100).toFixed(1)}%` : 'evaluated', { epoch: m.report.epoch, epochDone: true });
       } else if (m.type === 'done') {
         l.done = true;
         await store.retryBusy(() => store.writeTx(this.db, () => {

@@ -46,6 +46,8 @@ describe('training runs', () => {
     const acc = points.find((p) => p.epoch === 5 && p.task === 'spam' && p.metric === 'test.accuracy')!.value;
     expect(acc).toBeGreaterThanOrEqual(0.97);
     expect(seen.some((e) => e.runId === run.id && e.phase === 'epoch 3/5' && typeof e.etaS === 'number' && e.samplesPerS! > 0)).toBe(true);
+    // each stored epoch is said once, as a field of the event (the views count epochs by it)
+    expect(seen.filter((e) => e.runId === run.id && e.epochDone).map((e) => e.epoch)).toEqual([0, 1, 2, 3, 4, 5]);
     // the best checkpoint is the file of its epoch, in this database's own folder; superseded epochs are pruned
     const runDir = join(dir, 'lab.db-checkpoints', `run-${run.id}`);
     const best = store.getCheckpoint(lab.db, run.id, 'best')!;

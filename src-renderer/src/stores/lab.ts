@@ -41,8 +41,8 @@ export const useLab = defineStore('lab', () => {
     const t0 = performance.now();
     progress.set(e.job, e);
     if (e.kind === 'run' && e.runId !== undefined) {
-      if (e.phase.endsWith(' done')) epochTick.value++;
-      if (RUN_PHASES.has(e.phase) || e.phase.endsWith(' done')) runChanged(e.runId);
+      if (e.epochDone) epochTick.value++;
+      if (RUN_PHASES.has(e.phase) || e.epochDone) runChanged(e.runId);
     }
     // the main thread's share of an event, for the bench: this handler and the re-render it caused
     void nextTick(() => performance.measure('progress-event', { start: t0, end: performance.now() }));
