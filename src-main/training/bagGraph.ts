@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAM } from './embedding';
-import { MultiTaskModel, type Batch, type Head, type ModelConfig, type ModelState, type TrainPath } from './model';
+import { MultiTaskModel, headTask, type Batch, type Head, type ModelConfig, type ModelState, type TrainPath } from './model';
 
 /**
  * The bag model for the native and CUDA backends: the table is a TF variable and a step
@@ -36,7 +36,7 @@ export class BagGraphModel extends MultiTaskModel {
 
   override trainStep(task: string, b: Batch, weight = 1): number {
     const classes = this.head(task).classes, B = b.size, L = b.length, V = this.config.vocab;
-    const names = Object.keys(this.vars).filter((n) => !n.startsWith('head.') || n.startsWith(`head.${task}.`));
+    const names = Object.keys(this.vars).filter((n) => headTask(n) === null || headTask(n) === task);
     const loss = tf.tidy(() => {
       const ids = tf.tensor1d(b.ids.subarray(0, B * L), 'int32');
       const mask = tf.cast(tf.notEqual(ids, 0), 'float32') as tf.Tensor1D;

@@ -2,7 +2,7 @@ import { rng } from '../datasets/split';
 import { Arena } from './arena';
 import { bagKernels, type BagArrays, type BagJob, type BagKernels } from './bag';
 import { ADAM, EmbeddingTable } from './embedding';
-import type { Batch, Head, ModelConfig, ModelState } from './model';
+import { headTask, headVar, type Batch, type Head, type ModelConfig, type ModelState } from './model';
 import { BagThreads } from './threads';
 
 /**
@@ -29,7 +29,7 @@ export class BagModel {
     const uniform = (limit: number) => () => (r() * 2 - 1) * limit;
     const { vocab: V, dim: D, hidden: H } = config;
     const shapes: [string, number[]][] = [['enc.w', [D, H]], ['enc.b', [H]]];
-    for (const h of config.heads) shapes.push([`head.${h.name}.w`, [H, h.classes]], [`head.${h.name}.b`, [h.classes]]);
+    for (const h of config.heads) shapes.push([headVar(h.name, 'w'), [H, h.classes]], [headVar(h.name, 'b'), [h.classes]]);
     let offset = 0;
     for (const [name, shape] of shapes) {
       const size = shape.reduce((a, b) => a * b, 1);
@@ -57,7 +57,7 @@ export class BagModel {
   private headOf(task: string): { head: Head; w: Dense; b: Dense; wi: number } {
     const head = this.config.heads.find((x) => x.name === task);
     if (!head) throw new Error(`model: no head for task '${task}'`);
-    const wi = this.dense.findIndex((d) => d.name === `head.${task}.w`);
+    const wi = this.dense.findIndex((d) => d.name === headVar(task, 'w'));
     return { head, w: this.dense[wi], b: this.dense[wi + 1], wi };
   }
 
@@ -155,7 +155,7 @@ export class BagModel {
     const D = this.config.dim, w = this.table.weights, old = s['table.w'];
     opts.rows.forEach((o, r) => { if (o >= 0) w.set(old.subarray(o * D, (o + 1) * D), r * D); });
     const same = new Set((opts.heads ?? []).filter((h) => this.config.heads.some((x) => x.name === h.name && x.classes === h.classes)).map((h) => h.name));
-    for (const d of this.dense) if (!d.name.startsWith('head.') || same.has(d.name.split('.')[1])) put(d, this.s.p, s[`var.${d.name}`]);
+    for (const d of this.dense) if (headTask(d.name) === null || same.has(headTask(d.name)!)) put(d, this.s.p, s[`var.${d.name}`]);
   }
 
   dispose(): void {

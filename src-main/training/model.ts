@@ -12,6 +12,14 @@ import { ADAM, EmbeddingTable } from './embedding';
 export const MODEL_KINDS = ['bag', 'cnn', 'transformer'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 export interface Head { name: string; classes: number }
+/**
+ * A head's variables are `head.TASK.w` and `head.TASK.b`. A task name may hold dots ('a'
+ * and 'a.b' in one set), so a variable's task is everything between 'head.' and the last
+ * dot, never the second field: a prefix test would sweep a.b's head into a's step.
+ */
+export const headVar = (task: string, part: 'w' | 'b') => `head.${task}.${part}`;
+/** The task whose head a variable is, or null for the encoder's variables. */
+export const headTask = (name: string): string | null => (name.startsWith('head.') ? name.slice(5, name.lastIndexOf('.')) : null);
 export interface ModelConfig { kind: ModelKind; vocab: number; dim: number; hidden: number; heads: Head[]; lr: number; seed: number; maxLength?: number }
 
 export interface Batch { ids: Int32Array; length: number; labels: Int32Array; size: number }
@@ -83,8 +91,8 @@ export class MultiTaskModel implements Model {
   }
 
   private addHead(h: Head): void {
-    this.add(`head.${h.name}.w`, this.init([this.config.hidden, h.classes]));
-    this.add(`head.${h.name}.b`, tf.zeros([h.classes]));
+    this.add(headVar(h.name, 'w'), this.init([this.config.hidden, h.classes]));
+    this.add(headVar(h.name, 'b'), tf.zeros([h.classes]));
   }
 
   protected head(task: string): Head {
@@ -130,7 +138,7 @@ export class MultiTaskModel implements Model {
   }
 
   protected logits(task: string, X: tf.Tensor, mask: tf.Tensor2D | null): tf.Tensor2D {
-    return tf.add(tf.matMul(this.encode(X, mask), this.vars[`head.${task}.w`] as tf.Tensor2D), this.vars[`head.${task}.b`]) as tf.Tensor2D;
+    return tf.add(tf.matMul(this.encode(X, mask), this.vars[headVar(task, 'w')] as tf.Tensor2D), this.vars[headVar(task, 'b')]) as tf.Tensor2D;
   }
 
   /**
@@ -191,7 +199,7 @@ export class MultiTaskModel implements Model {
   trainStep(task: string, b: Batch, weight = 1): number {
     const classes = this.head(task).classes;
     const { X, mask, fold } = this.inputs(b);
-    const names = Object.keys(this.vars).filter((n) => !n.startsWith('head.') || n.startsWith(`head.${task}.`));
+    const names = Object.keys(this.vars).filter((n) => headTask(n) === null || headTask(n) === task);
     const onehot = tf.tidy(() => tf.oneHot(tf.tensor1d(b.labels, 'int32'), classes));
     const { value, grads } = tf.valueAndGrads((x: tf.Tensor, ...vs: tf.Tensor[]) => {
       void vs; // the variables are read through this.vars; passing them makes TF.js return their gradients
@@ -269,7 +277,7 @@ export class MultiTaskModel implements Model {
     const D = this.config.dim, w = this.table.weights, old = s['table.w'];
     opts.rows!.forEach((o, r) => { if (o >= 0) w.set(old.subarray(o * D, (o + 1) * D), r * D); });
     const same = new Set((opts.heads ?? []).filter((h) => this.config.heads.some((x) => x.name === h.name && x.classes === h.classes)).map((h) => h.name));
-    for (const n of names) if (!n.startsWith('head.') || same.has(n.split('.')[1])) this.assign(n, s[`var.${n}`]);
+    for (const n of names) if (headTask(n) === null || same.has(headTask(n)!)) this.assign(n, s[`var.${n}`]);
   }
 
   private assign(name: string, data: Float32Array | Uint32Array | undefined): void {

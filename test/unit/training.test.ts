@@ -14,7 +14,7 @@ import { loadTrainingData, type TrainingData } from '../../src-main/training/dat
 import { loadTrainingDataCached } from '../../src-main/training/dataCache';
 import { BagGraphModel } from '../../src-main/training/bagGraph';
 import { BagModel } from '../../src-main/training/bagModel';
-import { MultiTaskModel, type ModelKind, type ModelState } from '../../src-main/training/model';
+import { MultiTaskModel, type Model, type ModelConfig, type ModelKind, type ModelState } from '../../src-main/training/model';
 import { planEpoch, train, type TrainConfig } from '../../src-main/training/train';
 import { toyCsv } from './helpers/toy';
 
@@ -254,5 +254,39 @@ describe('the bag step in JavaScript (the pure-JS backend\'s path)', () => {
     const first = await collect(data, { ...CONFIG, epochs: 1, threads: 2 }, { checkpointDir: dir });
     const rest = await collect(data, CONFIG, { checkpointDir: dir, resume: join(dir, 'epoch-1.ckpt') });
     expect(values([...first.points, ...rest.points])).toEqual(values(whole.points));
+  });
+});
+
+describe('task names that are prefixes of one another ("a" and "a.b")', () => {
+  const batch = { ids: Int32Array.from([2, 3, 4, 0, 5, 6, 7, 8]), labels: Int32Array.from([0, 1]), length: 4, size: 2 };
+  const heads = [{ name: 'a', classes: 2 }, { name: 'a.b', classes: 2 }];
+  const models: [string, ModelKind, (c: ModelConfig) => Model][] = [
+    ['bag (JS step)', 'bag', (c) => new BagModel(c)], ['bag (TF.js graph)', 'bag', (c) => new BagGraphModel(c)],
+    ['cnn', 'cnn', (c) => new MultiTaskModel(c)], ['transformer', 'transformer', (c) => new MultiTaskModel(c)],
+  ];
+  for (const [label, kind, createModel] of models) {
+    it(`${label}: each task trains its own head only, and a checkpoint loads each head into its own task`, () => {
+      const m = createModel({ kind, vocab: 10, dim: 4, hidden: 3, heads, lr: 0.01, seed: 1 });
+      const before = m.state();
+      expect(Number.isFinite(m.trainStep('a', batch))).toBe(true); // was "Cannot compute gradient" (a.b's head swept into a's step)
+      const after = m.state();
+      const moved = (k: string) => Array.from(after[k]).some((v, i) => v !== before[k][i]);
+      expect(moved('var.head.a.w')).toBe(true);
+      expect(moved('var.head.a.b.w')).toBe(false);
+      expect(Number.isFinite(m.trainStep('a.b', batch))).toBe(true);
+      // from a checkpoint, 'a.b' (same name, same classes) gets a.b's head, not a's
+      const n = createModel({ kind, vocab: 10, dim: 4, hidden: 3, heads, lr: 0.01, seed: 2 });
+      n.load(m.state(), { rows: Int32Array.from({ length: 10 }, (_, i) => i), heads: [{ name: 'a.b', classes: 2 }] }); // as --init-from loads a run
+      expect(Array.from(n.state()['var.head.a.b.w'])).toEqual(Array.from(m.state()['var.head.a.b.w']));
+      expect(Array.from(n.state()['var.head.a.w'])).not.toEqual(Array.from(m.state()['var.head.a.w']));
+      m.dispose();
+      n.dispose();
+    });
+  }
+
+  it('a set of tasks "a" and "a.b" trains on the transformer, both tasks logged', async () => {
+    const named = { ...data, tasks: [{ ...data.tasks[0], name: 'a' }, { ...data.tasks[1], name: 'a.b' }] };
+    const { points } = await collect(named, { ...CONFIG, model: 'transformer', epochs: 1 }, { checkpointDir: tmp() });
+    expect(new Set(points.filter((p) => p.metric === 'test.accuracy').map((p) => p.task))).toEqual(new Set(['', 'a', 'a.b']));
   });
 });
