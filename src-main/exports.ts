@@ -1,6 +1,6 @@
 import Papa from 'papaparse';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { Run } from './api/schemas';
+import { type Run, configField } from './api/schemas';
 import * as store from './store';
 
 /**
@@ -42,7 +42,7 @@ async function* wide(db: store.Db, ids: readonly number[], format: 'csv' | 'json
       const f = new Map((get.all(id) as [string, string, number][]).map(([m, t, v]) => [`${m}\u0000${t}`, v]));
       const duration = r.startedAt && r.finishedAt ? (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000 : null;
       return [r.id, r.name, r.status, r.taskSetId === null ? null : setName.get(r.taskSetId), r.seed, r.tags.join(' '), r.notes, r.startedAt, duration,
-        ...keys.map((k) => (r.config as Record<string, unknown>)[k]), ...finals.map(([m, t]) => f.get(`${m}\u0000${t}`) ?? null)].map(cell);
+        ...keys.map((k) => configField(r.config, k)), ...finals.map(([m, t]) => f.get(`${m}\u0000${t}`) ?? null)].map(cell);
     });
     yield format === 'csv' ? csv(rows) : rows.map((row, k) => (i + k ? ',\n' : '') + JSON.stringify(Object.fromEntries(header.map((h, j) => [h, row[j] === '' ? null : row[j]])))).join('');
     await yieldToLoop();

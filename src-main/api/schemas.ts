@@ -90,12 +90,11 @@ export type TaskSetSummary = z.infer<typeof TaskSetSummary>;
 export const RunStatus = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
-export const Run = z.object({
+const RunBase = z.object({
   id: Id,
   taskSetId: Id.nullable(),
   solveId: Id.nullable(),
   name: z.string(),
-  config: z.record(z.string(), z.unknown()),
   status: RunStatus,
   backend: z.string().nullable(),
   environment: z.record(z.string(), z.unknown()),
@@ -106,12 +105,50 @@ export const Run = z.object({
   error: z.string().nullable(),
   notes: z.string(),
   tags: z.array(z.string()),
-  /** 'lab': trained by the lab; 'mlflow': logged by a script through the tracking API (never queued or resumed) */
-  source: z.enum(['lab', 'mlflow']),
   /** the tracking API's experiment (null for the lab's own runs) */
   experimentId: z.number().int().nonnegative().nullable(),
 });
+
+export const PolicyName = z.enum(['uniform', 'size', 'temperature', 'seed-formula', 'lp', 'milp', 'dp', 'curve']);
+export type PolicyName = z.infer<typeof PolicyName>;
+export const ModelKind = z.enum(['bag', 'cnn', 'transformer']);
+export type ModelKind = z.infer<typeof ModelKind>;
+
+/** What the lab trains a run with, stored with the run: one schema for every reader of it. */
+export const LabRunConfig = z.object({
+  model: ModelKind,
+  dim: z.number().int(),
+  hidden: z.number().int(),
+  lr: z.number(),
+  batchSize: z.number().int(),
+  epochs: z.number().int(),
+  vocabSize: z.number().int(),
+  /** threads of one step (runs stored before it existed have none: 1) */
+  threads: z.number().int().optional(),
+  policy: PolicyName,
+  solveId: Id.nullable(),
+  initFrom: Id.nullable(),
+  /** each task's share π of its training data per epoch, and its weight in the loss */
+  tasks: z.array(z.object({ name: z.string(), datasetId: Id, pi: z.number(), weight: z.number() })),
+});
+export type LabRunConfig = z.infer<typeof LabRunConfig>;
+
+/** A tracked run's config: the params its script logged, as the strings MLflow keeps. */
+export const TrackedParams = z.record(z.string(), z.string());
+
+/**
+ * A run: 'lab' ones were trained by the lab, with a LabRunConfig; 'mlflow' ones were
+ * logged by a script through the tracking API (never queued or resumed), with its params.
+ */
+export const Run = z.discriminatedUnion('source', [
+  RunBase.extend({ source: z.literal('lab'), config: LabRunConfig }),
+  RunBase.extend({ source: z.literal('mlflow'), config: TrackedParams }),
+]);
 export type Run = z.infer<typeof Run>;
+export type RunConfig = Run['config'];
+
+/** Any run's config field by name (a group, a diff, a column), whichever kind of run it is. */
+export const configField = (c: RunConfig, key: string): unknown => (c as Record<string, unknown>)[key];
 
 /** One logged value: `task` is '' for run-level metrics (e.g. overall loss). */
 export const MetricPoint = z.object({
@@ -138,10 +175,6 @@ export const ExportedFile = z.object({ filename: z.string(), mime: z.string(), b
 export type ExportedFile = z.infer<typeof ExportedFile>;
 
 // ---- Solving -----------------------------------------------------------------
-
-export const PolicyName = z.enum(['uniform', 'size', 'temperature', 'seed-formula', 'lp', 'milp', 'dp', 'curve']);
-export type PolicyName = z.infer<typeof PolicyName>;
-
 
 /** A concave learning curve acc(n) = alpha − beta · n^(−gamma) for n examples seen. */
 export const LearningCurve = z
@@ -305,8 +338,6 @@ export const ProgressEvent = z.object({
   samplesPerS: z.number().optional(),
 });
 export type ProgressEvent = z.infer<typeof ProgressEvent>;
-
-export const ModelKind = z.enum(['bag', 'cnn', 'transformer']);
 
 /** A training request: one run per seed, each trained with the allocation of one solve. */
 export const RunStartInput = SolveParams.extend({

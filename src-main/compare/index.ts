@@ -1,4 +1,4 @@
-import type { CompareInput, Comparison, Run } from '../api/schemas';
+import { type CompareInput, type Comparison, type Run, configField } from '../api/schemas';
 import * as store from '../store';
 import { metricRange, summarise } from './stats';
 
@@ -9,8 +9,6 @@ import { metricRange, summarise } from './stats';
  * million tokens; every field that varies among the runs; and what is not comparable.
  * Only the bands leave the server, not every run's points.
  */
-type Config = Record<string, unknown>;
-
 /** Fields a diff never shows: derived from others (π from the policy, the solve), or bookkeeping. */
 const NOT_DIFFED = new Set(['tasks', 'solveId']);
 /** The "task" of a run-level metric of a run that logs no tasks (runs tracked through the MLflow API). */
@@ -22,7 +20,7 @@ export function compareRuns(db: store.Db, input: CompareInput): Comparison {
   const setOf = (r: Run) => (r.taskSetId === null ? '—' : setNames.get(r.taskSetId) ?? `task set ${r.taskSetId}`);
   /** A run's value of a field: its seed, task set, or a config field. */
   const field = (r: Run, key: string): string => {
-    const v = key === 'seed' ? r.seed : key === 'taskSet' ? setOf(r) : (r.config as Config)[key];
+    const v = key === 'seed' ? r.seed : key === 'taskSet' ? setOf(r) : configField(r.config, key);
     return v === undefined || v === null ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   };
   const all = store.readCurves(db, input.ids, input.metric);
@@ -89,9 +87,8 @@ export function compareRuns(db: store.Db, input: CompareInput): Comparison {
     const attention = mc && last >= 0 ? mc.attention[last] : 0;
     const mean = mc && last >= 0 ? mc.value[last] : null;
     const gain = mc && last > 0 && attention > 0 ? ((mc.value[last] - mc.value[0]) / attention) * 1e6 : null;
-    const c = r.config as Config;
     return {
-      id: r.id, name: r.name, status: r.status, group: groupOf(r), seed: r.seed, policy: String(c.policy ?? '—'), model: String(c.model ?? '—'), taskSet: setOf(r),
+      id: r.id, name: r.name, status: r.status, group: groupOf(r), seed: r.seed, policy: String(r.config.policy ?? '—'), model: String(r.config.model ?? '—'), taskSet: setOf(r),
       epochs: mc ? mc.epoch[last] ?? 0 : 0, final: Object.fromEntries(tasks.map((t) => [t, m.get(t)?.value.at(-1) ?? null])), mean, attention, gainPerMTokens: gain, best: false,
     };
   });

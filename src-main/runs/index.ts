@@ -1,11 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { LabError } from '../api/errors';
-import type { ProgressEvent, Run, Solve, TaskSet } from '../api/schemas';
+import type { LabRunConfig, ProgressEvent, Run, Solve, TaskSet } from '../api/schemas';
 import * as store from '../store';
 import type { ProfileJob, TrainerJob, TrainerMessage, TrainerTask } from './protocol';
 import { forkTrainer } from './spawn';
-import type { TrainConfig } from '../training/train';
 
 /**
  * The run queue: starts one trainer process per run (`parallel` at once), stores
@@ -14,12 +13,10 @@ import type { TrainConfig } from '../training/train';
  * leaves its run `failed` with everything stored so far; close() leaves live runs
  * `interrupted`, to be resumed from their latest checkpoint.
  */
-export interface RunConfig extends Omit<TrainConfig, 'seed'> {
-  vocabSize: number;
-  policy: string;
-  solveId: number | null;
-  initFrom: number | null;
-  tasks: TrainerTask[];
+/** A run the lab trains (not one a script logged), with its config. */
+function labRun(run: Run): Extract<Run, { source: 'lab' }> {
+  if (run.source !== 'lab') throw new LabError('conflict', `run ${run.id} was logged by a script through the tracking API: the lab cannot train it further`);
+  return run;
 }
 
 interface Live {
@@ -114,8 +111,7 @@ export class RunQueue {
 
   /** Queues a stopped run again; its trainer continues from the latest checkpoint (epochs carry on). */
   resume(runId: number): Run {
-    const run = store.getRun(this.db, runId);
-    if (run.source !== 'lab') throw new LabError('conflict', `run ${runId} was logged by a script through the tracking API: the lab cannot train it further`);
+    const run = labRun(store.getRun(this.db, runId));
     if (!['interrupted', 'failed', 'cancelled'].includes(run.status))
       throw new LabError('conflict', `run ${runId} is ${run.status}: only an interrupted, failed or cancelled run can resume`);
     const ckpt = store.getCheckpoint(this.db, runId, 'latest');
@@ -150,8 +146,8 @@ export class RunQueue {
   }
 
   private start(runId: number): void {
-    const run = store.getRun(this.db, runId);
-    const config = run.config as unknown as RunConfig;
+    const run = labRun(store.getRun(this.db, runId));
+    const { config } = run;
     const ckpt = store.getCheckpoint(this.db, runId, 'latest');
     const init = config.initFrom != null && !ckpt ? initCheckpoint(this.db, config.initFrom) : undefined;
     const job: TrainerJob = {
@@ -283,7 +279,7 @@ function formatSeconds(s: number): string {
 }
 
 export interface RunRequest {
-  model: RunConfig['model']; dim: number; hidden: number; lr: number; batchSize: number; epochs: number; vocabSize: number; threads: number;
+  model: LabRunConfig['model']; dim: number; hidden: number; lr: number; batchSize: number; epochs: number; vocabSize: number; threads: number;
   seeds: number[]; initFrom?: number; name?: string; tags: string[];
 }
 
@@ -310,17 +306,17 @@ export function createRuns(db: store.Db, set: TaskSet, solve: Solve, req: RunReq
   if (tasks.every((t) => t.pi <= 0)) throw new LabError('invalid_input', `empty allocation: the ${solve.policy} solve gives every task π = 0, so a run would train nothing (raise the budget or the floors)`);
   if (req.initFrom !== undefined) {
     const from = store.getRun(db, req.initFrom);
-    const c = from.config as Partial<RunConfig>;
+    const c: Partial<LabRunConfig> = from.source === 'lab' ? from.config : {};
     if (c.model !== req.model || c.dim !== req.dim || c.hidden !== req.hidden)
       throw new LabError('invalid_input', `initFrom: run ${from.id} trained a ${c.model ?? '?'} encoder (dim ${c.dim ?? '?'}, hidden ${c.hidden ?? '?'}); this run asks for ${req.model} (dim ${req.dim}, hidden ${req.hidden})`);
     initCheckpoint(db, from.id);
   }
   const { seeds, name, tags, initFrom, ...train } = req;
-  const config: Omit<RunConfig, 'seed'> = { ...train, policy: solve.policy, solveId: solve.id, initFrom: initFrom ?? null, tasks };
+  const config: LabRunConfig = { ...train, policy: solve.policy, solveId: solve.id, initFrom: initFrom ?? null, tasks };
   return store.writeTx(db, () =>
     seeds.map((seed) =>
       store.createRun(db, {
-        taskSetId: set.id, solveId: solve.id, seed, tags, config: config as unknown as Record<string, unknown>,
+        taskSetId: set.id, solveId: solve.id, seed, tags, config,
         name: `${name || `${set.name} · ${solve.policy} · ${req.model}`}${seeds.length > 1 || !name ? ` · seed ${seed}` : ''}`,
         environment: { ownerPid: process.pid },
       }),

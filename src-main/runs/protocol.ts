@@ -1,3 +1,4 @@
+import type { LabRunConfig } from '../api/schemas';
 import type { BackendInfo } from '../training/backend';
 import type { ProfileConfig } from '../training/profile';
 import type { EpochReport, TrainConfig, TrainProgress, TrainResult } from '../training/train';
@@ -7,7 +8,7 @@ import type { EpochReport, TrainConfig, TrainProgress, TrainResult } from '../tr
  * database but never writes it: the parent stores what the trainer reports, so the
  * database has one writer and a killed trainer cannot leave a half-written transaction.
  */
-export interface TrainerTask { name: string; datasetId: number; pi: number; weight: number }
+export type TrainerTask = LabRunConfig['tasks'][number];
 export interface TrainerJob {
   kind: 'train';
   dbPath: string;

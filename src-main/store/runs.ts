@@ -1,5 +1,5 @@
 import { LabError } from '../api/errors';
-import type { Run, RunStatus } from '../api/schemas';
+import type { LabRunConfig, Run, RunStatus } from '../api/schemas';
 import { type Db, now, writeTx } from './db';
 import { sealRun } from './metrics';
 
@@ -20,7 +20,8 @@ export interface NewRun {
   taskSetId?: number | null;
   solveId?: number | null;
   name?: string;
-  config?: Record<string, unknown>;
+  /** what the lab trains it with (a tracked run's params are written by tracked.ts) */
+  config?: LabRunConfig;
   seed?: number;
   tags?: string[];
   environment?: Record<string, unknown>;

@@ -54,7 +54,7 @@ describe('CLI, in process', () => {
   });
 
   it("prints a run's per-task results at its last epoch", () => {
-    const run = { id: 4, name: 'r', status: 'completed', error: null, seed: 2, backend: 'cpu', config: { model: 'bag', policy: 'lp', epochs: 2, initFrom: 3, tasks: [{ name: 'a', pi: 0.5 }, { name: 'b', pi: 1 }] } } as unknown as Run;
+    const run = { id: 4, name: 'r', status: 'completed', error: null, seed: 2, backend: 'cpu', source: 'lab', config: { model: 'bag', policy: 'lp', epochs: 2, initFrom: 3, tasks: [{ name: 'a', pi: 0.5 }, { name: 'b', pi: 1 }] } } as unknown as Run;
     const p = (epoch: number, task: string, metric: string, value: number): MetricPoint => ({ epoch, step: 0, task, metric, value, attention: 0, wallMs: 0 });
     const text = runText(run, [p(0, 'a', 'test.majority', 0.5), p(1, 'a', 'test.accuracy', 0.6), p(2, 'a', 'test.accuracy', 0.75), p(2, 'a', 'attention', 1200), p(2, 'b', 'test.f1', 0.25), p(2, '', 'samples_per_s', 1234.4)]);
     expect(text.split('\n')).toEqual([

@@ -6,11 +6,13 @@ import { Lab } from '../../src-main/lab';
 import * as store from '../../src-main/store';
 import { cli } from './helpers/cli';
 import { tmpDir } from './helpers/tmp';
+import { labConfig } from './helpers/runs';
+import type { PolicyName } from '../../src-main/api/schemas';
 
 /** Runs with known curves, written straight to the store: value = base + slope·epoch per task. */
 function seeded(path = ':memory:') {
   const lab = new Lab(path);
-  const config = (policy: string) => ({ policy, model: 'bag', epochs: 3, lr: 0.005, solveId: policy === 'lp' ? 1 : 2, tasks: [{ name: 'a', pi: policy === 'lp' ? 1 : 0.5 }] });
+  const config = (policy: PolicyName) => labConfig({ policy, solveId: policy === 'lp' ? 1 : 2, tasks: [{ name: 'a', datasetId: 1, pi: policy === 'lp' ? 1 : 0.5, weight: 1 }] });
   const runs = [['lp', 1, 0.5], ['lp', 2, 0.6], ['uniform', 1, 0.3], ['uniform', 2, 0.3]] as const;
   const ids = runs.map(([policy, seed, base]) => {
     const r = store.createRun(lab.db, { name: `${policy} ${seed}`, seed, config: config(policy) });

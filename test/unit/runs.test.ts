@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProgressEvent, Run } from '../../src-main/api/schemas';
+import { LabRunConfig, type ProgressEvent, type Run } from '../../src-main/api/schemas';
 import { Lab } from '../../src-main/lab';
 import * as store from '../../src-main/store';
 import { nextEvent } from './helpers/events';
@@ -40,6 +40,8 @@ describe('training runs', () => {
     const done = await lab.runs.wait(run.id);
     expect(done.status).toBe('completed');
     expect(done.backend).toMatch(/cpu.*bag step in JS/);
+    // what a run stores as its config is exactly the contract's LabRunConfig (no field more, none missing)
+    expect(done.source === 'lab' && LabRunConfig.strict().parse(done.config)).toEqual(done.config);
     expect((done.environment.backend as { trainPath: string }).trainPath).toBe('js'); // the run records its path
     expect((done.environment.backend as { versions: Record<string, string> }).versions['tfjs-core']).toBe('4.22.0');
     const points = await lab.call('runs/metrics', { id: run.id });

@@ -8,6 +8,7 @@ import { TaskSetInput } from '../../src-main/api/schemas';
 import * as store from '../../src-main/store';
 import { migrations, SCHEMA_VERSION } from '../../src-main/store/migrations';
 import { seedLike, tmpDir } from './helpers/tmp';
+import { labConfig } from './helpers/runs';
 
 const point = (epoch: number, task = 'a', metric = 'val_accuracy', value = epoch / 10) => ({ epoch, step: epoch * 10, task, metric, value, attention: epoch * 100, wallMs: epoch * 5 });
 
@@ -84,7 +85,7 @@ describe('round trips', () => {
     });
     expect(store.getSolve(db, solve.id)).toMatchObject({ allocation: [2 / 3], duals: { attention: 1 / 30 }, status: 'optimal', engine: 'HiGHS 1.15.1' });
 
-    const run = store.createRun(db, { taskSetId: set.id, solveId: solve.id, name: 'r', config: { epochs: 3 }, seed: 7, tags: ['x'] });
+    const run = store.createRun(db, { taskSetId: set.id, solveId: solve.id, name: 'r', config: labConfig({ epochs: 3 }), seed: 7, tags: ['x'] });
     expect(run).toMatchObject({ status: 'queued', seed: 7, tags: ['x'], config: { epochs: 3 }, startedAt: null });
     const running = store.setRunStatus(db, run.id, 'running', { backend: 'cpu-lab', environment: { cores: 2 } });
     expect(running.startedAt).not.toBeNull();

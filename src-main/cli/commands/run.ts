@@ -8,7 +8,7 @@ import { modelOption, taskSetId } from './taskSet';
 
 /** A run's status and its per-task results at its last epoch. */
 export function runText(r: Run, points: MetricPoint[]): string {
-  const c = r.config as { model?: string; epochs?: number; policy?: string; tasks?: { name: string; pi: number }[]; initFrom?: number | null };
+  const c = r.config; // a run a script logged has the params it logged, as strings: those of these it has
   const lines = [
     `run ${r.id} '${r.name}' — ${r.status}${r.error && r.status !== 'completed' ? `: ${r.error}` : ''}`,
     `${c.model} model, ${c.policy} allocation, seed ${r.seed}, ${c.epochs} epochs${c.initFrom ? `, from run ${c.initFrom}` : ''}; backend ${r.backend ?? '(not started)'}`,
@@ -17,7 +17,7 @@ export function runText(r: Run, points: MetricPoint[]): string {
   if (last < 0) return [...lines, 'no metrics logged yet'].join('\n');
   const at = (task: string, metric: string, epoch = last) => points.find((p) => p.epoch === epoch && p.task === task && p.metric === metric)?.value ?? null;
   const pct = (v: number | null) => (v === null ? null : `${(v * 100).toFixed(1)}%`);
-  const rows = (c.tasks ?? []).map((t) => [t.name, t.pi, at(t.name, 'attention'), pct(at(t.name, 'val.accuracy')), pct(at(t.name, 'test.accuracy')), pct(at(t.name, 'test.f1')), pct(at(t.name, 'test.majority', 0))]);
+  const rows = (r.source === 'lab' ? r.config.tasks : []).map((t) => [t.name, t.pi, at(t.name, 'attention'), pct(at(t.name, 'val.accuracy')), pct(at(t.name, 'test.accuracy')), pct(at(t.name, 'test.f1')), pct(at(t.name, 'test.majority', 0))]);
   lines.push(`after epoch ${last}:`, table(['task', 'π', 'attention (tokens)', 'val acc', 'test acc', 'test macro-F1', 'majority'], rows));
   const speed = at('', 'samples_per_s');
   if (speed !== null) lines.push(`${Math.round(speed).toLocaleString('en-US')} samples/s`);
