@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MODEL_KINDS, POLICY_NAMES } from './names';
 
 /** Domain shapes shared by every door. Inputs are strict: an unknown field is a typo, not data. */
 
@@ -109,9 +110,9 @@ const RunBase = z.object({
   experimentId: z.number().int().nonnegative().nullable(),
 });
 
-export const PolicyName = z.enum(['uniform', 'size', 'temperature', 'seed-formula', 'lp', 'milp', 'dp', 'curve']);
+export const PolicyName = z.enum(POLICY_NAMES);
 export type PolicyName = z.infer<typeof PolicyName>;
-export const ModelKind = z.enum(['bag', 'cnn', 'transformer']);
+export const ModelKind = z.enum(MODEL_KINDS);
 export type ModelKind = z.infer<typeof ModelKind>;
 
 /** What the lab trains a run with, stored with the run: one schema for every reader of it. */

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../api/errors';
-import type { PolicyName, ProgressEvent } from '../api/schemas';
+import type { ModelKind, PolicyName, ProgressEvent } from '../api/schemas';
 import type { StudyHost } from './host';
 import type { Fit } from './fit';
 
@@ -11,7 +11,7 @@ import type { Fit } from './fit';
  */
 export interface StudyOptions {
   taskSetId: number; budget?: number; policies: PolicyName[]; seeds: number[]; epochs: number;
-  pilotEpochs: number; pilotFraction: number; report: string; model?: 'bag' | 'cnn' | 'transformer';
+  pilotEpochs: number; pilotFraction: number; report: string; model?: ModelKind;
 }
 export interface StudyResult { markdown: string; runIds: Record<string, number[]>; pilotRunId: number; fits: Record<string, Fit>; studyId: number }
 

@@ -9,8 +9,8 @@ import { ADAM, EmbeddingTable } from './embedding';
  * its task trains). The encoder reads the gathered embeddings X [B, L, D] and the
  * padding mask, so the gradient with respect to X is all the table needs.
  */
-export const MODEL_KINDS = ['bag', 'cnn', 'transformer'] as const;
-export type ModelKind = (typeof MODEL_KINDS)[number];
+import type { ModelKind } from '../api/schemas';
+export type { ModelKind };
 export interface Head { name: string; classes: number }
 /**
  * A head's variables are `head.TASK.w` and `head.TASK.b`. A task name may hold dots ('a'
