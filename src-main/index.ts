@@ -1,6 +1,7 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type MenuItemConstructorOptions, type WebContents } from 'electron';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CSP } from './api/csp';
 import { envelope } from './api/envelope';
 import { Lab } from './lab';
 import { trackingServer } from './server/tracking';
@@ -8,7 +9,6 @@ import { chooseDatabase, dataDir, defaultDbPath } from './store/location';
 
 /** The Electron door. Only this file and preload.ts import 'electron' (one core, several doors). */
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 const rendererUrl = process.env.ELECTRON_RENDERER_URL; // set by `electron-vite dev`
 const rendererFile = pathToFileURL(join(__dirname, '../renderer/index.html')).href;
 let lab: Lab | null = null;

@@ -1,4 +1,5 @@
 import type { Comparison } from '../api/schemas';
+import { lowerIsBetter } from '../api/names';
 import { metricRange } from './stats';
 
 /**
@@ -143,4 +144,17 @@ export function compareChartOption(c: Comparison, o: ChartOptions): { option: Re
       series,
     },
   };
+}
+
+/**
+ * The final table's rows, best first: by the mean over tasks ('mean'), the gain per million
+ * tokens ('gain') or one task's final value. A loss ranks low first; runs without a value last.
+ */
+export function rankRuns(c: Comparison, by: string): Comparison['runs'] {
+  const sign = lowerIsBetter(c.metric) ? -1 : 1;
+  const key = (r: Comparison['runs'][number]) => {
+    const v = by === 'mean' ? r.mean : by === 'gain' ? r.gainPerMTokens : r.final[by];
+    return v === null || v === undefined ? -Infinity : sign * v;
+  };
+  return [...c.runs].sort((a, b) => key(b) - key(a));
 }

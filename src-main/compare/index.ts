@@ -1,5 +1,6 @@
 import { type CompareInput, type Comparison, type Run, configField } from '../api/schemas';
 import * as store from '../store';
+import { lowerIsBetter } from '../api/names';
 import { metricRange, summarise } from './stats';
 
 /**
@@ -93,7 +94,7 @@ export function compareRuns(db: store.Db, input: CompareInput): Comparison {
     };
   });
   // a mean over tasks compares like with like only within a task set: the best is marked within each
-  const lossy = /loss/.test(input.metric);
+  const lossy = lowerIsBetter(input.metric);
   const sets = [...new Set(table.map((r) => r.taskSet))];
   for (const set of sets) {
     const here = table.filter((r) => r.taskSet === set && r.mean !== null);

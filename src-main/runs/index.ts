@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { LabError } from '../api/errors';
+import { duration } from '../api/names';
 import type { LabRunConfig, ProgressEvent, Run, Solve, TaskSet } from '../api/schemas';
 import * as store from '../store';
 import type { ProfileJob, TrainerJob, TrainerMessage, TrainerTask } from './protocol';
@@ -37,7 +38,7 @@ export class RunQueue {
     private readonly emit: (e: ProgressEvent) => void,
     private concurrency = 1,
   ) {
-    if (db.name !== ':memory:' && db.name !== '') {
+    if (store.onDisk(db)) {
       store.relocateSharedCheckpoints(db);
       store.keepReserve(db);
     }
@@ -54,7 +55,7 @@ export class RunQueue {
 
   /** The trainer process reads the database, so it must be a file. */
   requireDiskDb(): void {
-    if (this.db.name === ':memory:' || this.db.name === '') throw new LabError('unsupported', 'training needs a database on disk (the trainer process reads it), not :memory:');
+    if (!store.onDisk(this.db)) throw new LabError('unsupported', 'training needs a database on disk (the trainer process reads it), not :memory:');
   }
 
   /** Where a run's checkpoint files live: in this database's own folder beside it, one folder per run. */
@@ -178,7 +179,7 @@ export class RunQueue {
         }));
       } else if (m.type === 'progress') {
         const p = m.progress;
-        const eta = p.etaS === null ? '' : `, ETA ${formatSeconds(p.etaS)}`;
+        const eta = p.etaS === null ? '' : `, ETA ${duration(p.etaS)}`;
         this.report(runId, `epoch ${p.epoch}/${p.epochs}`, p.stepInEpoch, p.stepsInEpoch, `${Math.round(p.samplesPerS).toLocaleString('en-US')} samples/s${eta}`, { epoch: p.epoch, epochs: p.epochs, etaS: p.etaS, samplesPerS: p.samplesPerS });
       } else if (m.type === 'epoch') {
         // another door may be importing: wait for its lock, and never lose an epoch to it
@@ -270,12 +271,6 @@ function initCheckpoint(db: store.Db, runId: number): string {
   if (!c) throw new LabError('invalid_input', `initFrom: run ${runId} has no checkpoint yet (it has not finished an epoch)`);
   if (!existsSync(c.path)) throw new LabError('not_found', `initFrom: run ${runId}'s checkpoint file ${c.path} is missing`);
   return c.path;
-}
-
-function formatSeconds(s: number): string {
-  if (s < 60) return `${Math.round(s)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }
 
 export interface RunRequest {

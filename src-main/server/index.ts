@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { isCallName } from '../api/contract';
+import { CSP } from '../api/csp';
 import { envelope } from '../api/envelope';
 import { LabError } from '../api/errors';
 import { MLFLOW_PREFIXES, mlflowCall } from './mlflow';
@@ -26,7 +27,6 @@ export interface Served { url: string; port: number; token: string; close(): Pro
 const MAX_BODY = 16 * 1024 * 1024;
 const STATUS = { invalid_input: 400, not_found: 404, conflict: 409, infeasible: 422, unsupported: 422, timeout: 504, internal: 500 } as const;
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' };
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 export async function serve(o: ServeOptions): Promise<Served> {
   const token = o.token ?? randomBytes(24).toString('base64url');

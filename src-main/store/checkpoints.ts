@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:f
 import { basename, join } from 'node:path';
 import { epochFile, epochOfFile } from '../training/checkpoint';
 import type { Db } from './db';
-import { now, writeTx } from './db';
+import { now, onDisk, writeTx } from './db';
 
 export interface Checkpoint { runId: number; epoch: number; kind: 'latest' | 'best'; path: string; metric: number | null }
 
@@ -56,7 +56,7 @@ export function pruneCheckpointFiles(db: Db, runId: number, keepFrom = Infinity)
  * folder and points its rows there; the old files stay, since another database may name them.
  */
 export function relocateSharedCheckpoints(db: Db): number {
-  if (db.name === ':memory:' || db.name === '') return 0;
+  if (!onDisk(db)) return 0;
   const root = checkpointRoot(db.name);
   const rows = db.prepare<[string], { run_id: number; kind: string; epoch: number; path: string }>(
     'SELECT run_id, kind, epoch, path FROM checkpoints WHERE instr(path, ?) <> 1',

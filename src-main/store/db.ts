@@ -6,6 +6,8 @@ import { chooseBinding } from './binding';
 import { migrations, SCHEMA_VERSION } from './migrations';
 
 export type Db = Database.Database;
+/** The database is a file (not ':memory:' or a temporary one): other processes can open it, files can sit beside it. */
+export const onDisk = (db: Db): boolean => db.name !== ':memory:' && db.name !== '';
 
 /** The better-sqlite3 build this process opens (chosen once: it depends only on the runtime). */
 let binding: { file: string | undefined } | null = null;

@@ -26,10 +26,4 @@ export function atLeast(x: number): number {
 /** An exact value a user may copy: every digit, with separators. */
 export const exact = (x: number) => en(x, 12);
 
-/** Seconds as '2 min 19 s', '45 s', '1 h 5 min'. */
-export function duration(s: number): string {
-  const t = Math.max(0, Math.round(s));
-  if (t < 60) return `${t} s`;
-  if (t < 3600) return `${Math.floor(t / 60)} min ${t % 60} s`;
-  return `${Math.floor(t / 3600)} h ${Math.floor((t % 3600) / 60)} min`;
-}
+export { duration } from '@api/names';
