@@ -85,34 +85,21 @@ export class Studies {
     const share = Math.min(1, Math.max(...set.tasks.map((t) => t.floor), (o.pilotFraction * o.epochs * budget) / (o.pilotEpochs * total)));
     const pilotWeight = Math.min(1, (share * o.pilotEpochs * total) / (o.epochs * budget));
     const units = pilotWeight + o.policies.length * o.seeds.length;
-    const weightOf = new Map<number, number>(), doneOf = new Map<number, number>();
-    const started = Date.now();
     let phase = 'pilot';
-    const progress = () => {
-      const done = [...doneOf.entries()].reduce((s, [rid, f]) => s + f * (weightOf.get(rid) ?? 0), 0);
-      const f = done / units, elapsed = (Date.now() - started) / 1000;
-      const eta = f > 0.02 && elapsed > 1 ? Math.round((elapsed * (1 - f)) / f) : null;
-      this.emit(id, phase, done, units, `${phase}: ${Math.round(100 * f)} %`, eta);
-    };
-    const onRun = (e: ProgressEvent) => {
-      if (e.kind !== 'run' || e.runId === undefined || !weightOf.has(e.runId)) return;
-      if (e.epoch !== undefined && e.epochs && e.total) doneOf.set(e.runId, (e.epoch - 1 + e.done / e.total) / e.epochs);
-      else if (e.phase === 'completed') doneOf.set(e.runId, 1);
-      else return;
-      progress();
-    };
+    const progress = new StudyProgress(units, (done, eta) => this.emit(id, phase, done, units, `${phase}: ${Math.round((100 * done) / units)} %`, eta));
+    const onRun = (e: ProgressEvent) => progress.run(e);
     lab.events.on('progress', onRun);
     const wait = async (rid: number): Promise<Run> => {
       const r = await lab.runs.wait(rid);
       if (job.cancelled) throw new LabError('conflict', 'cancelled');
       if (r.status !== 'completed') throw new LabError('internal', `run ${rid} ${r.status}${r.error ? `: ${r.error}` : ''}`);
-      doneOf.set(rid, 1);
+      progress.finished(rid);
       return r;
     };
     try {
       // 1. the pilot: uniform, never under a task's floor (it must be feasible too)
       const [pilot] = await lab.call('runs/start', { taskSetId: set.id, policy: 'uniform', budget: Math.max(share * total, 1e-9), epochs: o.pilotEpochs, seeds: [o.seeds[0]], model: o.model, tags: [tag, 'pilot'], name: `${set.name} · study pilot` });
-      weightOf.set(pilot.id, pilotWeight);
+      progress.weigh(pilot.id, pilotWeight);
       store.updateStudy(lab.db, id, { pilotRunId: pilot.id });
       this.emit(id, phase, 0, units, `pilot run ${pilot.id}: uniform, π = ${share.toFixed(3)} per task, ${o.pilotEpochs} epochs`);
       await wait(pilot.id);
@@ -132,7 +119,7 @@ export class Studies {
         if (job.cancelled) throw new LabError('conflict', 'cancelled');
         const runs = await lab.call('runs/start', { taskSetId: set.id, policy, budget, epochs: o.epochs, seeds: o.seeds, model: o.model, tags: [tag, policy], curveFitId: fit.id, name: `${set.name} · study · ${policy}` });
         runIds[policy] = runs.map((r) => r.id);
-        for (const r of runs) weightOf.set(r.id, 1);
+        for (const r of runs) progress.weigh(r.id, 1);
         store.updateStudy(lab.db, id, { runIds });
         const solve = await lab.call('solve/get', { id: runs[0].solveId! });
         pis[policy] = set.tasks.map((t) => solve.pi[solve.tasks.indexOf(t.name)]);
@@ -151,5 +138,38 @@ export class Studies {
     } finally {
       lab.events.off('progress', onRun);
     }
+  }
+}
+
+/**
+ * A study's progress in units of one study run (the pilot counts for the share of attention
+ * it spends): each run's share done, from its progress events, weighed; and an ETA from the
+ * time so far, once there is enough to go on.
+ */
+class StudyProgress {
+  private readonly weightOf = new Map<number, number>();
+  private readonly doneOf = new Map<number, number>();
+  private readonly started = Date.now();
+
+  constructor(private readonly units: number, private readonly say: (done: number, etaS: number | null) => void) {}
+
+  /** Counts a run of the study, worth `weight` units. */
+  weigh(runId: number, weight: number): void {
+    this.weightOf.set(runId, weight);
+  }
+
+  /** A progress event of any run: the study's runs move the study on. */
+  run(e: ProgressEvent): void {
+    if (e.kind !== 'run' || e.runId === undefined || !this.weightOf.has(e.runId)) return;
+    if (e.epoch !== undefined && e.epochs && e.total) this.doneOf.set(e.runId, (e.epoch - 1 + e.done / e.total) / e.epochs);
+    else if (e.phase === 'completed') this.doneOf.set(e.runId, 1);
+    else return;
+    const done = [...this.doneOf.entries()].reduce((s, [rid, f]) => s + f * (this.weightOf.get(rid) ?? 0), 0);
+    const f = done / this.units, elapsed = (Date.now() - this.started) / 1000;
+    this.say(done, f > 0.02 && elapsed > 1 ? Math.round((elapsed * (1 - f)) / f) : null);
+  }
+
+  finished(runId: number): void {
+    this.doneOf.set(runId, 1);
   }
 }
