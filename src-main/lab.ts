@@ -99,6 +99,17 @@ const dataProgress = (report: Reporter): datasets.Progress => (p) =>
 export type TrackingStatus = CallOutput<'tracking/status'>;
 export interface TrackingDoor { status(): TrackingStatus; start(port?: number): Promise<TrackingStatus>; stop(): Promise<TrackingStatus> }
 
+/** What the handlers of every noun share: the lab's parts, and solving (runs solve too). */
+interface HandlerContext {
+  lab: Lab; db: store.Db; runs: RunQueue; studies: Studies;
+  tracking: () => TrackingDoor;
+  job: (kind: ProgressEvent['kind']) => Reporter;
+  solve: (taskSetId: number, given: SolveParamsParsed) => Promise<Solve>;
+  withCurves: (taskSetId: number, params: SolveParamsParsed) => SolveParamsParsed;
+}
+/** The handlers of the calls named NOUN/… */
+type HandlersOf<P extends string> = { [N in CallName as N extends `${P}/${string}` ? N : never]: Handlers[N] };
+
 function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: ProgressEvent['kind']) => Reporter): Handlers {
   const { db, runs, studies } = lab;
   /** Solves a task set and stores the solve. */
@@ -111,16 +122,24 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
   /** A stored fit named by the params, read into the curves the solver takes. */
   const withCurves = (taskSetId: number, params: SolveParamsParsed): SolveParamsParsed =>
     params.curveFitId === undefined ? params : { ...params, curves: curvesForSolve(db, taskSetId, params) };
-  /** Built-ins named by a task are loaded on first use, before the set is stored. */
-  const loadNamedBuiltins = (input: { tasks: { dataset: string | null }[] }) => {
-    for (const t of input.tasks) if (t.dataset && datasets.BUILTINS[t.dataset] && !store.findDatasetByName(db, t.dataset)) datasets.ensureBuiltin(db, t.dataset, dataProgress(job('builtin')));
-  };
+  const c: HandlerContext = { lab, db, runs, studies, tracking, job, solve, withCurves };
+  return { ...dbHandlers(c), ...datasetHandlers(c), ...taskSetHandlers(c), ...solveHandlers(c), ...curveHandlers(c), ...studyHandlers(c), ...runHandlers(c), ...trackingHandlers(c), ...viewHandlers(c) };
+}
+
+/** The database file: what it holds, and compacting it. */
+function dbHandlers({ db, runs }: HandlerContext): HandlersOf<'db'> {
   return {
     'db/info': () => store.dbInfo(db),
     'db/compact': () => {
       if (runs.busy()) throw new LabError('conflict', 'a run is training: compact the database when no run is queued or training');
       return store.compactDb(db);
     },
+  };
+}
+
+/** Data sets: the built-ins, imports (with progress), examples, deletion. */
+function datasetHandlers({ db, job }: HandlerContext): HandlersOf<'datasets'> {
+  return {
     'datasets/list': () => datasets.listDatasets(db),
     'datasets/get': ({ id }) => datasets.getDataset(db, id),
     'datasets/builtins': () => datasets.builtins(db),
@@ -132,6 +151,16 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
     },
     'datasets/examples': ({ id, split, offset, limit }) => { datasets.getDataset(db, id); return store.pageExamples(db, id, split ?? null, offset, limit); },
     'datasets/delete': ({ id }) => { store.deleteDataset(db, id); return { ok: true as const }; },
+  };
+}
+
+/** Task sets: stored, the shipped examples, and their costs measured. */
+function taskSetHandlers({ db, job }: HandlerContext): HandlersOf<'taskSets'> {
+  /** Built-ins named by a task are loaded on first use, before the set is stored. */
+  const loadNamedBuiltins = (input: { tasks: { dataset: string | null }[] }) => {
+    for (const t of input.tasks) if (t.dataset && datasets.BUILTINS[t.dataset] && !store.findDatasetByName(db, t.dataset)) datasets.ensureBuiltin(db, t.dataset, dataProgress(job('builtin')));
+  };
+  return {
     'taskSets/create': (input) => { loadNamedBuiltins(input); return store.createTaskSet(db, input); },
     'taskSets/update': ({ id, set }) => { loadNamedBuiltins(set); return store.updateTaskSet(db, id, set); },
     'taskSets/examples': () => exampleTaskSets(),
@@ -144,6 +173,12 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
       return store.setMeasuredCosts(db, id, costs);
     },
     'taskSets/delete': ({ id }) => { store.deleteTaskSet(db, id); return { ok: true as const }; },
+  };
+}
+
+/** Solving: the policies, a solve stored per call, sweeps over budgets. */
+function solveHandlers({ db, solve, withCurves }: HandlerContext): HandlersOf<'solve'> {
+  return {
     'solve/policies': () => Object.entries(POLICIES).map(([name, rule]) => ({ name: name as PolicyName, rule })),
     'solve/run': ({ taskSetId, ...params }) => solve(taskSetId, params),
     'solve/get': ({ id }) => toSolve(store.getSolve(db, id)),
@@ -152,11 +187,23 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
       const params = withCurves(taskSetId, given);
       return sweep(problemFromTaskSet(store.getTaskSet(db, taskSetId), params), params, points);
     },
+  };
+}
+
+/** Learning-curve fits: from runs, or typed by hand. */
+function curveHandlers({ db }: HandlerContext): HandlersOf<'curves'> {
+  return {
     'curves/fit': ({ runIds, name }) => store.saveCurveFit(db, fitFromRuns(db, runIds, name)),
     'curves/save': ({ taskSetId, name, curves }) => store.saveCurveFit(db, manualFit(db, taskSetId, curves, name)),
     'curves/list': ({ taskSetId }) => { store.getTaskSet(db, taskSetId); return store.listCurveFits(db, taskSetId); },
     'curves/get': ({ id }) => store.getCurveFit(db, id),
     'curves/delete': ({ id }) => { store.deleteCurveFit(db, id); return { ok: true as const }; },
+  };
+}
+
+/** Studies: started, followed and exported through the lab's Studies. */
+function studyHandlers({ lab, db, studies }: HandlerContext): HandlersOf<'studies'> {
+  return {
     'studies/start': (input) => studies.start(input),
     'studies/list': () => store.listStudies(db),
     'studies/get': ({ id }) => store.getStudy(db, id),
@@ -167,6 +214,12 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
       return { ok: true as const };
     },
     'studies/export': async ({ id }) => studyFiles(lab, store.getStudy(db, id)),
+  };
+}
+
+/** Runs: queued and trained, listed, tagged, compared, exported; MLflow in and out. */
+function runHandlers({ db, runs, job, solve }: HandlerContext): HandlersOf<'runs'> {
+  return {
     'runs/start': async ({ taskSetId, solveId, epochs, seeds, model, dim, hidden, lr, vocabSize, threads, initFrom, name, tags, ...params }) => {
       runs.requireDiskDb();
       const set = store.getTaskSet(db, taskSetId);
@@ -194,9 +247,6 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
     'runs/curves': ({ ids, metric }) => { ids.forEach((id) => store.getRun(db, id)); return store.readCurves(db, ids, metric); },
     'runs/list': (input) => store.listRunRows(db, input),
     'runs/get': ({ id }) => store.getRun(db, id),
-    'tracking/status': () => tracking().status(),
-    'tracking/start': ({ port }) => tracking().start(port),
-    'tracking/stop': () => tracking().stop(),
     'runs/importMlflow': ({ path }) => {
       const report = job('import');
       return importMlflow(db, path, (done, total, message) => report('reading', done, total, message));
@@ -207,10 +257,25 @@ function makeHandlers(lab: Lab, tracking: () => TrackingDoor, job: (kind: Progre
     'runs/export': ({ id, format }) => exportRuns(db, [id], format),
     'runs/exportMany': ({ ids, format }) => exportRuns(db, ids, format),
     'runs/exportWide': async ({ ids, format, metrics }) => { ids.forEach((id) => store.getRun(db, id)); return { filename: exportName(ids, format, 'wide'), mime: format === 'csv' ? 'text/csv' : 'application/json', body: await collect(exportStream(db, ids, format, 'wide', metrics)) }; },
+    'runs/compare': (input) => compareRuns(db, input),
+  };
+}
+
+/** The tracking API a door serves (serve mode, the desktop app). */
+function trackingHandlers({ tracking }: HandlerContext): HandlersOf<'tracking'> {
+  return {
+    'tracking/status': () => tracking().status(),
+    'tracking/start': ({ port }) => tracking().start(port),
+    'tracking/stop': () => tracking().stop(),
+  };
+}
+
+/** Named Compare views. */
+function viewHandlers({ db }: HandlerContext): HandlersOf<'views'> {
+  return {
     'views/list': () => store.listViews(db),
     'views/save': ({ name, state }) => store.saveView(db, name, state),
     'views/delete': ({ id }) => { store.deleteView(db, id); return { ok: true as const }; },
-    'runs/compare': (input) => compareRuns(db, input),
   };
 }
 
