@@ -30,82 +30,101 @@ export const POLICIES: Record<PolicyName, string> = {
 export async function solveAllocation(p: Problem, params: SolveParamsParsed): Promise<Allocation> {
   checkProblem(p);
   const t0 = performance.now();
-  const policy = params.policy;
-  const N = p.unitsPerTask;
-  let pi: number[] | null = null;
-  let duals: Allocation['duals'] = { attention: null, time: null };
-  let predicted: number[] | undefined;
-  const notes: string[] = [];
-  let floorsForExplain: number[] | undefined;
-  let provenOptimal = true;
-
-  switch (policy) {
-    case 'lp': {
-      const s = await lexicographicLp(p);
-      if (s) ({ pi, duals } = s);
-      break;
-    }
-    case 'milp':
-    case 'dp': {
-      const s = policy === 'milp' ? await milp(p, params.timeLimit) : dp(p);
-      if (s) pi = s.counts.map((c, i) => c / N[i]);
-      if (s) {
-        provenOptimal = s.status === 'optimal';
-        if (s.note) notes.push(s.note);
-      }
-      floorsForExplain = p.tasks.map((t, i) => Math.ceil(t.lo * N[i] - 1e-9) / N[i]);
-      break;
-    }
-    case 'curve': {
-      const s = await curveAllocation(p, params.curves);
-      if (s) ({ pi, duals, predicted } = s);
-      break;
-    }
-    default: {
-      if (p.shareCap !== null) notes.push('the share cap applies to lp and milp; this policy ignores it');
-      const f = heuristic(p, policy, params.temperature);
-      if (f) {
-        pi = f.pi;
-        notes.push(...f.notes);
-      }
-    }
-  }
-
+  const { policy } = params;
+  const r = await allocate(p, params);
   const names = p.tasks.map((t) => t.name);
   const engine = await engineName(policy);
-  if (!pi) {
-    const why = await explainInfeasible(p, floorsForExplain);
+  if (!r.pi) {
+    const why = await explainInfeasible(p, r.floorsForExplain);
     return {
-      policy, status: 'infeasible', tasks: names, pi: [], counts: [], unitsPerTask: N,
+      policy, status: 'infeasible', tasks: names, pi: [], counts: [], unitsPerTask: p.unitsPerTask,
       objective: { value: 0, attention: 0, time: 0 }, duals: { attention: null, time: null }, binding: [],
       explanation: why?.explanation ?? 'the solver found no feasible allocation', leastBudget: why?.leastBudget ?? null,
-      notes, engine, solverMs: performance.now() - t0,
+      notes: r.notes, engine, solverMs: performance.now() - t0,
     };
   }
-  const attention = dot(col(p, 'a'), pi), time = dot(col(p, 't'), pi), total = pi.reduce((s, v) => s + v, 0);
-  const binding = [
-    ...(binds(attention, p.budget) ? ['attention'] : []),
-    ...(p.timeBudget !== null && binds(time, p.timeBudget) ? ['time'] : []),
-    ...(p.shareCap !== null && ['lp', 'milp'].includes(policy) ? names.filter((_, i) => binds(pi![i], p.shareCap! * total)).map((n) => `share:${n}`) : []),
-  ];
+  const { pi, predicted } = r;
+  const attention = dot(col(p, 'a'), pi), time = dot(col(p, 't'), pi);
   const w = col(p, 'w');
   const W = w.reduce((s, v) => s + v, 0);
   return {
     policy,
-    status: provenOptimal && ['lp', 'milp', 'dp', 'curve'].includes(policy) ? 'optimal' : 'feasible',
+    status: r.provenOptimal && ['lp', 'milp', 'dp', 'curve'].includes(policy) ? 'optimal' : 'feasible',
     tasks: names,
     pi,
-    counts: pi.map((v, i) => v * N[i]),
-    unitsPerTask: N,
+    counts: pi.map((v, i) => v * p.unitsPerTask[i]),
+    unitsPerTask: p.unitsPerTask,
     objective: { value: dot(w, pi), attention, time, ...(predicted ? { predictedAccuracy: W > 0 ? dot(w, predicted) / W : 0 } : {}) },
-    duals,
-    binding,
+    duals: r.duals,
+    binding: bindingRows(p, policy, pi, attention, time),
     explanation: null,
     leastBudget: null,
-    notes,
+    notes: r.notes,
     engine,
     solverMs: performance.now() - t0,
   };
+}
+
+interface Allocated {
+  /** null: infeasible */
+  pi: number[] | null;
+  duals: Allocation['duals'];
+  /** the curve policy's predicted accuracy per task */
+  predicted?: number[];
+  notes: string[];
+  /** the integer policies' floors, rounded up to whole units, for explaining an infeasible problem */
+  floorsForExplain?: number[];
+  /** false when milp stopped at its time limit with its best counts so far */
+  provenOptimal: boolean;
+}
+
+/** π by the policy's own method: a programme (lp, milp, dp, curve) or a rule (the heuristics). */
+async function allocate(p: Problem, params: SolveParamsParsed): Promise<Allocated> {
+  const { policy } = params;
+  const r: Allocated = { pi: null, duals: { attention: null, time: null }, notes: [], provenOptimal: true };
+  switch (policy) {
+    case 'lp': {
+      const s = await lexicographicLp(p);
+      if (s) ({ pi: r.pi, duals: r.duals } = s);
+      break;
+    }
+    case 'milp':
+    case 'dp': {
+      const N = p.unitsPerTask;
+      const s = policy === 'milp' ? await milp(p, params.timeLimit) : dp(p);
+      if (s) {
+        r.pi = s.counts.map((c, i) => c / N[i]);
+        r.provenOptimal = s.status === 'optimal';
+        if (s.note) r.notes.push(s.note);
+      }
+      r.floorsForExplain = p.tasks.map((t, i) => Math.ceil(t.lo * N[i] - 1e-9) / N[i]);
+      break;
+    }
+    case 'curve': {
+      const s = await curveAllocation(p, params.curves);
+      if (s) ({ pi: r.pi, duals: r.duals, predicted: r.predicted } = s);
+      break;
+    }
+    default: {
+      if (p.shareCap !== null) r.notes.push('the share cap applies to lp and milp; this policy ignores it');
+      const f = heuristic(p, policy, params.temperature);
+      if (f) {
+        r.pi = f.pi;
+        r.notes.push(...f.notes);
+      }
+    }
+  }
+  return r;
+}
+
+/** The rows an allocation meets with equality: the budgets, and (lp, milp) each task's share cap. */
+function bindingRows(p: Problem, policy: PolicyName, pi: number[], attention: number, time: number): string[] {
+  const total = pi.reduce((s, v) => s + v, 0);
+  return [
+    ...(binds(attention, p.budget) ? ['attention'] : []),
+    ...(p.timeBudget !== null && binds(time, p.timeBudget) ? ['time'] : []),
+    ...(p.shareCap !== null && ['lp', 'milp'].includes(policy) ? p.tasks.filter((_, i) => binds(pi[i], p.shareCap! * total)).map((t) => `share:${t.name}`) : []),
+  ];
 }
 
 /** Value against attention over `points` budgets, from the least feasible to every task at its cap. */
