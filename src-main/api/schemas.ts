@@ -3,12 +3,11 @@ import { MODEL_KINDS, POLICY_NAMES } from './names';
 
 /** Domain shapes shared by every door. Inputs are strict: an unknown field is a typo, not data. */
 
-export const Id = z.number().int().positive();
+import { Id, finite, finiteNonNegative, positive } from './common';
 
-/** zod 4's number() already refuses NaN and ±Infinity; the message says so. */
-const finite = (what: string) => z.number({ error: `${what} must be a finite number` });
-const finiteNonNegative = (what: string) => finite(what).refine((v) => v >= 0, `${what} must be ≥ 0`);
-const positive = (what: string) => finite(what).refine((v) => v > 0, `${what} must be > 0`);
+export { Id } from './common';
+// data sets and their import: a noun of their own (api/datasets.ts), part of the same contract
+export * from './datasets';
 
 const share = (what: string) => finiteNonNegative(what).refine((v) => v <= 1, `${what} must be ≤ 1`);
 
@@ -254,70 +253,6 @@ export type CurveFit = z.infer<typeof CurveFit>;
 export const SweepPoint = z.object({ budget: z.number(), status: z.string(), value: z.number(), attention: z.number(), dual: z.number().nullable(), pi: z.array(z.number()) });
 export const Sweep = z.object({ policy: PolicyName, tasks: z.array(z.string()), points: z.array(SweepPoint), totalAttention: z.number(), leastBudget: z.number() });
 export type Sweep = z.infer<typeof Sweep>;
-
-// ---- Data sets ---------------------------------------------------------------
-
-export const Split = z.enum(['train', 'validation', 'test']);
-export const TokenizerSpec = z.object({ kind: z.enum(['word', 'char']), maxLength: z.number().int().min(1).max(10_000) }).strict();
-const SplitCounts = z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() });
-export const SplitFractions = z
-  .object({ train: finiteNonNegative('fractions.train'), validation: finiteNonNegative('fractions.validation'), test: finiteNonNegative('fractions.test') })
-  .strict()
-  .refine((f) => f.train > 0 && f.validation + f.test > 0, 'fractions: the training split and at least one of validation and test must be > 0');
-
-export const DatasetSummary = z.object({
-  id: Id,
-  name: z.string(),
-  source: z.string(),
-  description: z.string(),
-  labels: z.array(z.string()),
-  tokenizer: TokenizerSpec,
-  counts: SplitCounts,
-  createdAt: z.string(),
-});
-export type DatasetSummary = z.infer<typeof DatasetSummary>;
-
-export const DatasetStats = z.object({
-  counts: SplitCounts,
-  labels: z.array(SplitCounts.extend({ label: z.string() })),
-  tokenLengths: z.object({
-    bins: z.array(z.object({ from: z.number(), to: z.number(), count: z.number() })),
-    mean: z.number(), median: z.number(), p95: z.number(), max: z.number(), truncated: z.number(),
-  }),
-  trainTokens: z.number(),
-});
-
-export const Dataset = DatasetSummary.extend({
-  stats: DatasetStats,
-  notes: z.array(z.string()),
-  split: z.union([z.object({ seed: z.number().int(), fractions: z.object({ train: z.number(), validation: z.number(), test: z.number() }) }), z.object({ column: z.string() })]),
-});
-export type Dataset = z.infer<typeof Dataset>;
-
-export const BuiltinInfo = z.object({ name: z.string(), description: z.string(), source: z.string(), loadedId: Id.nullable() });
-
-const datasetName = z.string().trim().min(1, 'name must not be empty').max(200);
-export const ImportInput = z
-  .object({
-    /** a file on this machine (Electron, CLI) … */
-    path: z.string().min(1).optional(),
-    /** … or its content, uploaded (serve mode); `filename` gives the format */
-    content: z.string().max(16 * 1024 * 1024, 'content: the upload is larger than 16 MiB; import the file by path with the CLI').optional(),
-    filename: z.string().min(1).optional(),
-    name: datasetName.optional(),
-    format: z.enum(['csv', 'tsv', 'jsonl']).optional(),
-    text: z.string().min(1).optional(),
-    label: z.string().min(1).optional(),
-    split: z.string().min(1).optional(),
-    seed: z.number().int().default(1),
-    fractions: SplitFractions.optional(),
-    tokenizer: TokenizerSpec.partial().optional(),
-    maxLabels: z.number().int().min(2).max(100_000).default(100),
-  })
-  .strict()
-  .refine((i) => (i.path === undefined) !== (i.content === undefined), 'give either path or content (with filename)')
-  .refine((i) => i.content === undefined || i.filename !== undefined, { message: 'filename is needed with content', path: ['filename'] });
-export type ImportInput = z.input<typeof ImportInput>;
 
 /** Progress of long work (imports, loading built-ins, profiling, training), pushed to whoever listens. */
 export const ProgressEvent = z.object({
