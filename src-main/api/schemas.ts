@@ -250,7 +250,7 @@ export const CurveFit = z.object({
 });
 export type CurveFit = z.infer<typeof CurveFit>;
 
-export const SweepPoint = z.object({ budget: z.number(), status: z.string(), value: z.number(), attention: z.number(), dual: z.number().nullable(), pi: z.array(z.number()) });
+export const SweepPoint = z.object({ budget: z.number(), status: z.string(), value: z.number(), attention: z.number(), dual: z.number().nullable(), pi: z.array(z.number()), /** the curve policy: weighted accuracy its curves predict */ predictedAccuracy: z.number().optional() });
 export const Sweep = z.object({ policy: PolicyName, tasks: z.array(z.string()), points: z.array(SweepPoint), totalAttention: z.number(), leastBudget: z.number() });
 export type Sweep = z.infer<typeof Sweep>;
 

@@ -103,6 +103,13 @@ async function allocate(p: Problem, params: SolveParamsParsed): Promise<Allocate
     case 'curve': {
       const s = await curveAllocation(p, params.curves);
       if (s) ({ pi: r.pi, duals: r.duals, predicted: r.predicted } = s);
+      // Flat curves predict the same accuracy for any π: the LP stops at the floors and
+      // trains nothing. Spend the budget as lp would (max Σ w·π), and say so.
+      if (s && p.tasks.every((t) => params.curves![t.name].beta === 0)) {
+        const l = await lexicographicLp(p);
+        if (l) ({ pi: r.pi, duals: r.duals } = l);
+        r.notes.push("every task's learning curve is flat (the pilot's accuracy did not rise with examples), so no allocation predicts more than another: this is the lp allocation (max Σ w·π), which spends the budget");
+      }
       break;
     }
     default: {
@@ -138,7 +145,7 @@ export async function sweep(p: Problem, params: SolveParamsParsed, points: numbe
   for (let k = 0; k < points; k++) {
     const budget = points === 1 ? total : lo + ((total - lo) * k) / (points - 1);
     const s = await solveAllocation({ ...p, budget }, params);
-    out.push({ budget, status: s.status, value: s.objective.value, attention: s.objective.attention, dual: s.duals.attention, pi: s.pi });
+    out.push({ budget, status: s.status, value: s.objective.value, attention: s.objective.attention, dual: s.duals.attention, pi: s.pi, ...(s.objective.predictedAccuracy !== undefined ? { predictedAccuracy: s.objective.predictedAccuracy } : {}) });
   }
   return { policy: params.policy, tasks: names, points: out, totalAttention: total, leastBudget: least };
 }

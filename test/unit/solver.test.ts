@@ -302,3 +302,21 @@ describe('bad input is refused with the field named, and nothing is stored', () 
     lab.close();
   });
 });
+
+describe('the curve policy with flat curves', () => {
+  it('every fitted curve flat: the budget is still spent (the lp allocation), and the note says why', async () => {
+    // a pilot that did not learn: acc(n) = α for every task, so no allocation predicts more than another
+    const flat = Object.fromEntries(seed().tasks.map((t, i) => [t.name, { alpha: 0.5 + 0.05 * i, beta: 0, gamma: 0.5 }]));
+    const s = await solve(seed(), { policy: 'curve', curves: flat });
+    const lp = await solve(seed(), { policy: 'lp' });
+    expect(s.status).not.toBe('infeasible');
+    expect(s.objective.attention).toBeCloseTo(100, 6); // the whole budget, not nothing
+    s.pi.forEach((v, i) => expect(v).toBeCloseTo(lp.pi[i], 9));
+    expect(s.notes.join(' ')).toMatch(/every task's learning curve is flat.*lp allocation/);
+    expect(s.objective.predictedAccuracy).toBeCloseTo(dot(seed().tasks.map((t) => t.w), seed().tasks.map((_, i) => 0.5 + 0.05 * i)) / 6, 9);
+    // one flat task among rising ones is the curve policy's own business: no note
+    const mixed = await solve(seed(), { policy: 'curve', curves: { ...flat, t1: { alpha: 0.9, beta: 0.5, gamma: 0.5 } } });
+    expect(mixed.notes.join(' ')).not.toMatch(/flat/);
+    expect(mixed.pi[0]).toBeGreaterThan(0);
+  });
+});
