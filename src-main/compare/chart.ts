@@ -1,5 +1,6 @@
 import type { Comparison } from '../api/schemas';
 import { lowerIsBetter } from '../api/names';
+import { sig } from './format';
 import { metricRange } from './stats';
 
 /**
@@ -70,6 +71,28 @@ export interface ChartOptions {
   styles?: Record<string, GroupStyle>;
 }
 
+/** An x value in words with its unit: 'epoch 3', '1.25 M tokens', '12.5 s'. */
+export const xFormat = (x: Comparison['x']) => (v: number): string =>
+  x === 'epoch' ? `epoch ${Math.round(v)}` : x === 'attention' ? (Math.abs(v) >= 1e6 ? `${sig(v / 1e6, 3)} M tokens` : `${sig(v, 3)} tokens`) : `${sig(v, 3)} s`;
+
+/** The x-axis: whole epochs only (no 0.5 ticks), tokens and seconds in significant digits. */
+export const xAxis = (x: Comparison['x']) => ({
+  type: 'value', name: X_LABEL[x], nameLocation: 'middle', nameGap: 28,
+  ...(x === 'epoch' ? { minInterval: 1, axisLabel: { formatter: (v: number) => String(Math.round(v)) } } : { axisLabel: { formatter: (v: number) => (x === 'attention' && Math.abs(v) >= 1e6 ? `${sig(v / 1e6, 3)} M` : sig(v, 3)) } }),
+});
+
+/** One run's curves per task over epochs (a run's detail), with the same axes and numbers as a comparison. */
+export function runChartOption(curves: { task: string; epoch: number[]; value: number[] }[], metric: string): Record<string, unknown> {
+  const xText = xFormat('epoch');
+  return {
+    tooltip: { trigger: 'axis', formatter: (ps: { seriesName: string; marker: string; data: number[] }[]) => [xText(ps[0]?.data[0] ?? 0), ...ps.map((p) => `${p.marker}${p.seriesName}: ${sig(p.data[1], 4)}`)].join('<br/>') },
+    legend: { top: 0 }, grid: { left: 56, right: 20, top: 36, bottom: 40 },
+    xAxis: { ...xAxis('epoch'), nameGap: 26 },
+    yAxis: { type: 'value', name: metric, scale: true, axisLabel: { formatter: (v: number) => sig(v, 3) } },
+    series: curves.map((c) => ({ name: c.task || 'mean over tasks', type: 'line', showSymbol: true, lineStyle: c.task ? undefined : { type: 'dashed' }, data: c.epoch.map((e, i) => [e, c.value[i]]) })),
+  };
+}
+
 /** More legend entries than this: the app's legend scrolls; a picture lists these and says how many more. */
 export const LEGEND_MAX = 12;
 
@@ -120,11 +143,12 @@ export function compareChartOption(c: Comparison, o: ChartOptions): { option: Re
   const legendData = (o.still && many ? shown.slice(0, LEGEND_MAX) : shown).map(label);
   const subtext = o.still && many ? `legend: ${LEGEND_MAX} of ${shown.length}; the rest in the table` : many ? `${shown.length} series: names in the tooltips` : '';
   const top = (o.compact ? 24 : 30) + (subtext ? 14 : 0);
-  const fmt = (v: number) => (Math.abs(v) >= 1000 ? v.toLocaleString('en-US', { maximumFractionDigits: 0 }) : v.toFixed(3));
+  const fmt = (v: number) => sig(v, 4);
   const line = (p: { seriesName: string; marker: string; data: number[] }) => {
     const [, m, n, l, h] = p.data;
     return `${p.marker}${p.seriesName}: ${fmt(m)}${n > 1 ? ` (n = ${n}, ${c.aggregate === 'iqr' ? 'IQR' : c.aggregate === 'minmax' ? 'range' : c.aggregate === 'ci95' ? '95 %' : '±std'} ${fmt(l)}–${fmt(h)})` : ''}`;
   };
+  const xText = xFormat(c.x);
   return {
     downsampled,
     option: {
@@ -132,15 +156,15 @@ export function compareChartOption(c: Comparison, o: ChartOptions): { option: Re
       title: { text: title, subtext, left: 'center', textStyle: { fontSize: o.compact ? 12 : 14 }, subtextStyle: { fontSize: 11 }, itemGap: 2 },
       // one line per series; past a few series, the one under the pointer
       tooltip: many
-        ? { trigger: 'item', formatter: (p: { seriesName: string; marker: string; data: number[] }) => `${line(p)}<br/>x = ${fmt(p.data[0])}` }
-        : { trigger: 'axis', formatter: (ps: { seriesName: string; marker: string; data: number[] }[]) => [`x = ${fmt(ps[0]?.data[0] ?? 0)}`, ...ps.map(line)].join('<br/>') },
+        ? { trigger: 'item', formatter: (p: { seriesName: string; marker: string; data: number[] }) => `${line(p)}<br/>${xText(p.data[0])}` }
+        : { trigger: 'axis', formatter: (ps: { seriesName: string; marker: string; data: number[] }[]) => [xText(ps[0]?.data[0] ?? 0), ...ps.map(line)].join('<br/>') },
       legend: { type: o.still ? 'plain' : 'scroll', top, left: 60, right: 90, data: legendData, textStyle: { fontSize: o.compact ? 10 : 12 }, itemWidth: o.compact ? 14 : 25 },
       grid: { left: 64, right: 24, top: top + 30, bottom: o.zoom ? 78 : 44 },
       toolbox: o.zoom ? { right: 8, top: 0, feature: { dataZoom: { yAxisIndex: 'none', title: { zoom: 'box zoom', back: 'undo zoom' } }, restore: { title: 'reset zoom' } } } : undefined,
-      dataZoom: o.zoom ? [{ type: 'inside', xAxisIndex: 0, filterMode: 'none', ...range }, { type: 'slider', xAxisIndex: 0, bottom: 8, height: 18, filterMode: 'none', ...range }] : undefined,
-      xAxis: { type: 'value', name: X_LABEL[c.x], nameLocation: 'middle', nameGap: 28, scale: c.x !== 'epoch' },
+      dataZoom: o.zoom ? [{ type: 'inside', xAxisIndex: 0, filterMode: 'none', ...range }, { type: 'slider', xAxisIndex: 0, bottom: 8, height: 18, filterMode: 'none', labelFormatter: (v: number) => xText(v), ...range }] : undefined,
+      xAxis: { ...xAxis(c.x), scale: c.x !== 'epoch' },
       // a band clipped at the metric's bound ends the axis there (no ticks at 1.2 for an accuracy)
-      yAxis: o.logY ? { type: 'log', name: `${c.metric} (log)`, nameLocation: 'middle', nameGap: 42 } : { type: 'value', name: c.metric, nameLocation: 'middle', nameGap: 42, scale: true, min: atMin ? min : undefined, max: atMax ? max : undefined },
+      yAxis: o.logY ? { type: 'log', name: `${c.metric} (log)`, nameLocation: 'middle', nameGap: 42, axisLabel: { formatter: (v: number) => sig(v, 3) } } : { type: 'value', name: c.metric, nameLocation: 'middle', nameGap: 42, scale: true, min: atMin ? min : undefined, max: atMax ? max : undefined, axisLabel: { formatter: (v: number) => sig(v, 3) } },
       series,
     },
   };

@@ -8,11 +8,16 @@ import { compareChartOption, type ChartOptions } from './chart';
  * SVG renderer (the same option the app draws), rasterised to PNG by resvg.
  */
 export function renderComparisonPng(c: Comparison, o: ChartOptions, size = { width: 1000, height: 520 }): Buffer {
+  const svg = chartSvg(compareChartOption(c, { ...o, still: true }).option, size); // a picture: its legend cannot scroll
+  return new Resvg(svg, { background: '#ffffff', fitTo: { mode: 'width', value: size.width * 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+}
+
+/** Any chart option as ECharts draws it, in SVG (reports; and tests read its tick labels). */
+export function chartSvg(option: Record<string, unknown>, size = { width: 1000, height: 520 }): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, ...size });
   try {
-    chart.setOption({ backgroundColor: '#ffffff', textStyle: { fontFamily: 'DejaVu Sans, Liberation Sans, sans-serif' }, ...compareChartOption(c, { ...o, still: true }).option }); // a picture: its legend cannot scroll
-    const svg = chart.renderToSVGString();
-    return new Resvg(svg, { background: '#ffffff', fitTo: { mode: 'width', value: size.width * 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+    chart.setOption({ backgroundColor: '#ffffff', textStyle: { fontFamily: 'DejaVu Sans, Liberation Sans, sans-serif' }, ...option });
+    return chart.renderToSVGString();
   } finally {
     chart.dispose();
   }

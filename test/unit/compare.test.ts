@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareChartOption, ema, lttb, MAX_POINTS } from '../../src-main/compare/chart';
+import { compareChartOption, ema, lttb, MAX_POINTS, runChartOption } from '../../src-main/compare/chart';
+import { chartSvg } from '../../src-main/compare/render';
 import { Lab } from '../../src-main/lab';
 import * as store from '../../src-main/store';
 import { cli } from './helpers/cli';
@@ -115,5 +116,34 @@ describe('the comparison chart', () => {
     const big = compareChartOption(comparison(n), { smoothing: 0, raw: false });
     expect(big.downsampled).toBe(true);
     expect(JSON.stringify((big.option.title as { text: string }).text)).toMatch(/LTTB/);
+  });
+});
+
+describe('numbers on the charts (Runs and Compare)', () => {
+  /** The text ECharts draws, label by label. */
+  const labels = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1].replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCharCode(parseInt(h, 16))));
+  const twoEpochs = (x: 'epoch' | 'attention' = 'epoch') => ({
+    metric: 'test.accuracy', x, groupBy: null, aggregate: 'std' as const, warnings: [], tasks: [], runs: [], diff: [],
+    series: [{ group: 'lp', task: '', runIds: [1], x: x === 'epoch' ? [0, 1, 2] : [0, 1_234_567, 2_469_134], mean: [0.5, 0.7123456789012345, 0.8], std: [0, 0, 0], n: [1, 1, 1] }],
+  });
+
+  it('an epoch axis has whole-epoch ticks only, in a compared chart and in a run\'s own', () => {
+    // y values whose ticks are whole numbers, so any x.5 label is the epoch axis's
+    const ys = { metric: 'tokens.seen', series: [{ group: 'lp', task: '', runIds: [1], x: [0, 1, 2], mean: [12, 23, 37], std: [0, 0, 0], n: [1, 1, 1] }] };
+    for (const option of [compareChartOption({ ...twoEpochs(), ...ys }, { smoothing: 0, raw: false, zoom: true }).option, runChartOption([{ task: 'a', epoch: [0, 1, 2], value: [12, 23, 37] }], 'tokens.seen')]) {
+      const text = labels(chartSvg(option, { width: 900, height: 420 }));
+      expect(text).toEqual(expect.arrayContaining(['0', '1', '2']));
+      expect(text.filter((t) => /^\d+\.5$/.test(t))).toEqual([]); // no 0.5, 1.5
+    }
+  });
+
+  it('tooltips show significant digits with units, never 16 digits', () => {
+    const o = compareChartOption(twoEpochs(), { smoothing: 0, raw: false }).option as { tooltip: { formatter: (ps: unknown[]) => string } };
+    const tip = o.tooltip.formatter([{ seriesName: 'lp', marker: '', data: [1, 0.7123456789012345, 1, 0.7, 0.72] }]);
+    expect(tip).toBe('epoch 1<br/>lp: 0.7123');
+    const a = compareChartOption(twoEpochs('attention'), { smoothing: 0, raw: false }).option as { tooltip: { formatter: (ps: unknown[]) => string } };
+    expect(a.tooltip.formatter([{ seriesName: 'lp', marker: '', data: [1_234_567, 0.7123456789012345, 1] }])).toBe('1.23 M tokens<br/>lp: 0.7123');
+    const r = runChartOption([{ task: 'a', epoch: [0, 1], value: [0.5, 0.7123456789012345] }], 'val.accuracy') as { tooltip: { formatter: (ps: unknown[]) => string } };
+    expect(r.tooltip.formatter([{ seriesName: 'a', marker: '', data: [1, 0.7123456789012345] }])).toBe('epoch 1<br/>a: 0.7123');
   });
 });
