@@ -99,6 +99,14 @@ export async function train(data: TrainingData, alloc: TrainTask[], c: TrainConf
     if (epoch === 0) hooks.epoch?.({ epoch: 0, points: evaluate(tasks.map(() => null), null), checkpoints: [] });
 
     let samples = 0, trainMs = 0;
+    // The ETA: this trainer's own pace (a resumed run counts only the steps since it resumed,
+    // evaluations included), measured from the end of its first step, which compiles kernels and
+    // fills caches: one slow first step made a 10 s run say 2 min 19 s.
+    let stepsHere = 0, warm: { at: number; steps: number } | null = null;
+    const etaS = (now: number, left: number) => {
+      const n = warm ? stepsHere - warm.steps : 0, s = warm ? (now - warm.at) / 1000 : 0;
+      return n >= 3 && s > 0 ? (left * s) / n : null;
+    };
     for (epoch = epoch + 1; epoch <= c.epochs; epoch++) {
       const plan = planEpoch(tasks.map((t) => t.train.size), alloc.map((a) => a.pi), c.batchSize, rng(hash32(`${c.seed}:epoch:${epoch}`)));
       const lossSum = tasks.map(() => 0), lossN = tasks.map(() => 0);
@@ -113,17 +121,18 @@ export async function train(data: TrainingData, alloc: TrainTask[], c: TrainConf
           lossN[i] += b.size;
         }
         step++;
+        stepsHere++;
         attention += b.tokens;
         taskAttention[i] += b.tokens;
         taskExamples[i] += b.size;
         epochSamples += b.size;
         const now = performance.now();
+        warm ??= { at: now, steps: stepsHere };
         if (hooks.progress && (now - lastReport > 250 || k === plan.length - 1)) {
           lastReport = now;
           const rate = (samples + epochSamples) / ((trainMs + now - e0) / 1000);
-          const stepRate = (k + 1) / ((now - e0) / 1000);
           const left = plan.length - k - 1 + (c.epochs - epoch) * plan.length;
-          hooks.progress({ epoch, epochs: c.epochs, step, stepsInEpoch: plan.length, stepInEpoch: k + 1, samplesPerS: rate, etaS: stepRate > 0 ? left / stepRate : null, attention });
+          hooks.progress({ epoch, epochs: c.epochs, step, stepsInEpoch: plan.length, stepInEpoch: k + 1, samplesPerS: rate, etaS: etaS(now, left), attention });
           await new Promise((r) => setImmediate(r)); // let IPC and timers through, so progress arrives as it happens
         }
       }

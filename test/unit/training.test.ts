@@ -112,6 +112,30 @@ describe('the training loop', () => {
     expect(readCheckpoint(join(dir, 'epoch-3.ckpt')).header.epoch).toBe(3);
   });
 
+  it("a resumed run's first ETA is its own pace since it resumed, not one slow first step's", async () => {
+    const dir = tmp();
+    await collect(data, { ...CONFIG, epochs: 1 }, { checkpointDir: dir });
+    // the resumed trainer's first step is slow (kernels compile, caches fill): 600 ms here
+    let first = true;
+    const etas: { etaS: number; at: number }[] = [];
+    await train(data, data.tasks.map(() => ({ pi: 1, weight: 1 })), CONFIG, { checkpointDir: dir, resume: join(dir, 'epoch-1.ckpt') }, {
+      stop: () => {
+        if (first) {
+          first = false;
+          const t0 = performance.now();
+          while (performance.now() - t0 < 600) { /* busy, as a compiling first step is */ }
+        }
+        return false;
+      },
+      progress: (p) => { if (p.etaS !== null) etas.push({ etaS: p.etaS, at: performance.now() }); },
+    });
+    const end = performance.now();
+    expect(etas.length).toBeGreaterThan(0);
+    const left = (end - etas[0].at) / 1000; // what was really left at the first ETA
+    // one 600 ms step extrapolated over ~90 steps said ~50 s for well under a second
+    expect(etas[0].etaS).toBeLessThan(3 * left + 0.5);
+  });
+
   it('starts from another run: the encoder and same-named heads carry over, new heads start fresh', async () => {
     const dir = tmp();
     const fruitOnly = loadTrainingData(db, [data.tasks[0]]);
