@@ -173,21 +173,42 @@ describe('training runs', () => {
     expect(noWall(await lab.call('runs/metrics', { id: again.id }))).toEqual(noWall(all));
   }, 120_000);
 
-  it('runs left training by a killed lab are marked interrupted at the next start, and can resume', async () => {
+  it('runs left training by a killed lab are marked interrupted at the next start, and resume from their checkpoint to the uninterrupted numbers', async () => {
     const { lab, dir, taskSetId } = await labWithToy();
+    // a run trained past epoch 2, then left as a killed lab leaves it: 'running', its owner gone, its trainer gone
+    const [run] = await lab.call('runs/start', { taskSetId, epochs: 6, seeds: [3] });
+    await event(lab, (e) => e.runId === run.id && e.phase === 'epoch 2 done');
+    await lab.call('runs/cancel', { id: run.id }); // stops the trainer; what it stored stays
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a process that has exited
-    const orphan = store.createRun(lab.db, { taskSetId, environment: { ownerPid: dead } });
-    store.setRunStatus(lab.db, orphan.id, 'running');
+    store.setRunStatus(lab.db, run.id, 'running', { error: null, environment: { ownerPid: dead } });
     const owned = store.createRun(lab.db, { taskSetId, environment: { ownerPid: process.ppid } }); // another live lab's run
     store.setRunStatus(lab.db, owned.id, 'running');
+    const stored = store.getCheckpoint(lab.db, run.id, 'latest')!.epoch;
+    expect(stored).toBeGreaterThanOrEqual(2);
+    expect(stored).toBeLessThan(6);
     lab.close();
     labs.pop();
+
     const next = new Lab(join(dir, 'lab.db'));
     labs.push(next);
     expect(next.interruptedAtStart).toBe(1);
-    expect((await next.call('runs/get', { id: orphan.id })).status).toBe('interrupted');
+    expect((await next.call('runs/get', { id: run.id })).status).toBe('interrupted');
     expect((await next.call('runs/get', { id: owned.id })).status).toBe('running');
-  });
+
+    // resumed: it carries on after its checkpoint's epoch, not from 0, and finishes
+    const seen: ProgressEvent[] = [];
+    next.events.on('progress', (e: ProgressEvent) => e.runId === run.id && seen.push(e));
+    await next.call('runs/resume', { id: run.id });
+    const done = await next.runs.wait(run.id);
+    expect(done.status, done.error ?? '').toBe('completed');
+    expect(seen[1].phase).toBe(`resuming after epoch ${stored}`); // after 'queued'
+    expect(seen.filter((e) => e.phase.endsWith(' done')).map((e) => e.epoch)).toEqual(Array.from({ length: 6 - stored }, (_, k) => stored + 1 + k));
+    expect(await epochs(next, run.id)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    // every epoch once, with the numbers the same seed gives uninterrupted
+    const [whole] = await next.call('runs/start', { taskSetId, epochs: 6, seeds: [3] });
+    await next.runs.wait(whole.id);
+    expect(noWall(await next.call('runs/metrics', { id: run.id }))).toEqual(noWall(await next.call('runs/metrics', { id: whole.id })));
+  }, 120_000);
 
   it('a run starts from another run’s checkpoint', async () => {
     const { lab, taskSetId } = await labWithToy();
