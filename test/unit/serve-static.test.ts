@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ensureRenderer } from '../../src-main/cli/renderer';
 import { Lab } from '../../src-main/lab';
 import { serve, type Served } from '../../src-main/server';
 import { cli } from './helpers/cli';
@@ -60,4 +61,29 @@ describe('serve mode: the built renderer', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/the app is not built \(no index\.html in .*nothing-here\): run `npm run build` in the Attention Lab folder, then serve again/);
   });
+});
+
+describe('serve mode on a fresh clone', () => {
+  it('builds the app once when its default output is missing, says so, and then serves it', async () => {
+    // a fresh clone: the install's sources, and no out/ yet (here, an empty folder stands for it)
+    const out = join(mkdtempSync(join(tmpdir(), 'attention-lab-fresh-')), 'out');
+    const said: string[] = [];
+    ensureRenderer(join(out, 'renderer'), true, (line) => said.push(line), join(import.meta.dirname, '../..'));
+    expect(said).toEqual(['the app is not built yet: building it once (npm run build)…']);
+    expect(readFileSync(join(out, 'renderer/index.html'), 'utf8')).toMatch(/<script type="module"[^>]+src="\.?\/assets\/index-[\w-]+\.js"/);
+    // served, the page loads rather than a 404
+    const lab = new Lab(':memory:');
+    const s = await serve({ lab, rendererDir: join(out, 'renderer') });
+    try {
+      const page = await fetch(`${s.url}`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<div id="app">/);
+    } finally {
+      await s.close();
+      lab.close();
+    }
+    // built once: a second start says nothing and builds nothing
+    ensureRenderer(join(out, 'renderer'), true, (line) => said.push(line), join(import.meta.dirname, '../..'));
+    expect(said).toHaveLength(1);
+  }, 180_000);
 });
