@@ -161,7 +161,7 @@ export class RunQueue {
     const l: Live = { child, why, done: false, error: null, stopping: null, chain: Promise.resolve() };
     this.live.set(runId, l);
     store.setRunStatus(this.db, runId, 'running', { environment: { ...run.environment, ownerPid: process.pid, trainerPid: child.pid } });
-    this.report(runId, ckpt ? `resuming after epoch ${ckpt.epoch}` : 'starting', 0, null, 'starting the trainer');
+    this.report(runId, ckpt ? `resuming after epoch ${ckpt.epoch}` : 'starting', 0, null, 'starting the trainer', ckpt ? { epoch: ckpt.epoch + 1, epochs: config.epochs } : {}); // the epoch it trains next, none of it done
     const then = (f: () => Promise<void>) => (l.chain = l.chain.then(f));
     child.on('message', (m: TrainerMessage) => then(() => this.onMessage(runId, l, m)));
     // 'close', not 'exit': it comes after the last IPC message is read, so no report is lost

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { nextEvent } from '../unit/helpers/events';
 import { toyCsv } from '../unit/helpers/toy';
 import { screenshot, servedLab, view, watchedPage } from './browser';
 
@@ -170,4 +171,88 @@ describe('defects a new user hit', () => {
     expect((await t.lab.call('taskSets/get', { id: stored.id })).tasks.map((t) => t.name)).toEqual(['renamed task']);
     expect(errors.join('\n')).toBe('');
   });
+});
+
+describe('defects 7–9 in Runs and Compare', () => {
+  const t = servedLab('attention-lab-e2e-runs-');
+  /** Config columns picked from the menu, opened once; closed by Escape. */
+  async function pickColumns(page: Page, labels: string[]) {
+    await page.getByLabel('Config columns', { exact: true }).click();
+    for (const l of labels) await page.locator('.n-base-select-option:visible', { hasText: new RegExp(`^${l}$`) }).click();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('.n-base-selection .n-tag').allTextContents()).toEqual(labels);
+  }
+
+  it('8–9. a stopped run keeps its progress and resumes from it; learning rate, batch size and init-from columns; a run\'s final numbers per task, loss lowest first', async () => {
+    await t.lab.call('datasets/import', { filename: 'fruit.csv', content: toyCsv(2000) });
+    await t.lab.call('datasets/import', { filename: 'stones.csv', content: toyCsv(600, 2, [['cat', 'dog', 'cow'], ['oak', 'elm', 'ash']]) });
+    const set = await t.lab.call('taskSets/create', { name: 'pair', budget: 1e9, tasks: [{ name: 'fruit', dataset: 'fruit' }, { name: 'stones', dataset: 'stones' }] });
+    const { page, errors } = await watchedPage(t.browser);
+    await page.goto(t.served.url);
+    await view(page, 'Runs');
+    await page.getByRole('heading', { name: 'Start runs' }).waitFor();
+
+    // a run cancelled a quarter of the way: the table still says how far it got
+    const [run] = await t.lab.call('runs/start', { taskSetId: set.id, epochs: 40, seeds: [1], lr: 0.01, batchSize: 16 });
+    await nextEvent(t.lab, (e) => e.runId === run.id && e.phase === 'epoch 10 done');
+    await t.lab.call('runs/cancel', { id: run.id });
+    const status = page.locator(`tr[data-run="${run.id}"] td[data-col-key="status"]`);
+    await expect.poll(() => status.textContent()).toMatch(/^cancelled at \d+ %$/);
+    const at = Number((await status.textContent())!.match(/at (\d+) %/)![1]);
+    expect(at).toBeGreaterThanOrEqual(25);
+    await screenshot(page, 'runs-cancelled-light');
+
+    // resumed: the bar starts where it stopped, never back at 0 %, and finishes
+    await page.getByRole('link', { name: run.name }).click();
+    await page.evaluate(`window.__bars = []; (function look() { const b = document.querySelector('[aria-label="run ${run.id} progress"] [aria-valuenow], [aria-label="run ${run.id} progress"][aria-valuenow]'); if (b) window.__bars.push(Number(b.getAttribute('aria-valuenow'))); if (window.__bars.length < 400) requestAnimationFrame(look); })()`);
+    await page.getByRole('button', { name: `Resume run ${run.id}` }).click();
+    await expect.poll(() => status.textContent()).toMatch(/^\d+ %( · .+ left)?$/);
+    await screenshot(page, 'runs-resumed-light');
+    await expect.poll(() => status.textContent(), { timeout: 60_000 }).toMatch(/completed/);
+    const bars = await page.evaluate(() => (window as unknown as { __bars: number[] }).__bars);
+    expect(bars.length).toBeGreaterThan(0);
+    expect(Math.min(...bars)).toBeGreaterThanOrEqual(at);
+
+    // learning rate, batch size and init-from, picked as columns
+    const [next] = await t.lab.call('runs/start', { taskSetId: set.id, epochs: 1, seeds: [2], initFrom: run.id });
+    expect((await t.lab.runs.wait(next.id)).status).toBe('completed');
+    await pickColumns(page, ['learning rate', 'batch size', 'init from']);
+    const cell = (id: number, key: string) => page.locator(`tr[data-run="${id}"] td[data-col-key="config:${key}"]`).textContent();
+    await expect.poll(() => cell(next.id, 'initFrom')).toBe(`run ${run.id}`);
+    expect([await cell(run.id, 'lr'), await cell(run.id, 'batchSize'), await cell(run.id, 'initFrom')]).toEqual(['0.01', '16', '—']);
+    expect([await cell(next.id, 'lr'), await cell(next.id, 'batchSize')]).toEqual(['0.005', '32']);
+
+    // the run's final numbers per task, at its last epoch: a row per metric, a column per task
+    const finals = page.getByRole('table', { name: 'final numbers per task' });
+    await expect.poll(() => finals.locator('thead th').allTextContents()).toHaveLength(1 + 2 + 1); // metric, two tasks, all tasks
+    const stored = await t.lab.call('runs/metrics', { id: run.id });
+    const last = (task: string, metric: string) => stored.filter((p) => p.task === task && p.metric === metric).at(-1)!.value;
+    const tasks = async () => (await finals.locator('thead th').allTextContents()).slice(1, 3);
+    const row = (metric: string) => finals.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${metric.replace('.', '\\.')}`) }) });
+    // the tasks best first by test accuracy (the highest), exact values on hover, the best in bold
+    const byAcc = ['fruit', 'stones'].sort((a, b) => last(b, 'test.accuracy') - last(a, 'test.accuracy'));
+    expect(await tasks()).toEqual(byAcc);
+    expect(await row('test.accuracy').locator('td').evaluateAll((tds) => tds.slice(0, 2).map((td) => td.getAttribute('title')))).toEqual(byAcc.map((task) => String(last(task, 'test.accuracy'))));
+    for (const m of ['val.loss', 'train.loss']) expect(await row(m).getByRole('rowheader').textContent()).toMatch(/lower is better/);
+    // ordered by a loss: the lowest first, and the lowest is the one in bold
+    await row('val.loss').getByRole('link').click();
+    const byLoss = ['fruit', 'stones'].sort((a, b) => last(a, 'val.loss') - last(b, 'val.loss'));
+    await expect.poll(tasks).toEqual(byLoss);
+    expect(await row('val.loss').locator('td.best').getAttribute('title')).toBe(String(last(byLoss[0], 'val.loss')));
+    expect(await finals.locator('[aria-sort="ascending"]').textContent()).toMatch(/^val\.loss/);
+    expect(await page.getByText(/^At epoch 40\. Tasks ordered best first by val\.loss/).count()).toBe(1);
+    await page.waitForTimeout(400);
+    await screenshot(page, 'runs-detail-light');
+    expect(errors.join('\n')).toBe('');
+
+    const dark = await watchedPage(t.browser, { colorScheme: 'dark' });
+    await dark.page.goto(t.served.url);
+    await view(dark.page, 'Runs');
+    await pickColumns(dark.page, ['learning rate', 'batch size', 'init from']);
+    await dark.page.getByRole('link', { name: run.name }).click();
+    await dark.page.getByRole('table', { name: 'final numbers per task' }).waitFor();
+    await dark.page.waitForTimeout(400);
+    await screenshot(dark.page, 'runs-detail-dark');
+    expect(dark.errors.join('\n')).toBe('');
+  }, 180_000);
 });

@@ -36,10 +36,20 @@ export const useLab = defineStore('lab', () => {
   const onRunChanged = (f: (runId: number) => void) => { listeners.add(f); return () => void listeners.delete(f); };
   const runChanged = (id: number) => listeners.forEach((f) => f(id));
 
+  /**
+   * Each run's last known share done (0–100) and time left. Events that carry no epoch (cancelled,
+   * starting) leave it as it was: a run cancelled at 24 % still reads 24 %, and resumes from there.
+   */
+  const runProgress = reactive(new Map<number, { percent: number; etaS: number | null }>());
   const RUN_PHASES = new Set(['queued', 'starting', 'completed', 'failed', 'cancelled', 'interrupted']);
   onEvent('progress', (e) => {
     const t0 = performance.now();
     progress.set(e.job, e);
+    if (e.kind === 'run' && e.runId !== undefined && e.epochs && e.epoch !== undefined) {
+      // an epoch's end closes it; otherwise done / total of the epoch in progress (none when resuming)
+      const within = e.epochDone ? 1 : e.total ? e.done / e.total : 0;
+      runProgress.set(e.runId, { percent: Math.min(100, Math.floor((100 * (e.epoch - 1 + within)) / e.epochs)), etaS: e.etaS ?? null });
+    }
     if (e.kind === 'run' && e.runId !== undefined) {
       if (e.epochDone) epochTick.value++;
       if (RUN_PHASES.has(e.phase) || e.epochDone) runChanged(e.runId);
@@ -48,5 +58,5 @@ export const useLab = defineStore('lab', () => {
     void nextTick(() => performance.measure('progress-event', { start: t0, end: performance.now() }));
   });
 
-  return { info, taskSets, datasets, builtins, progress, error, epochTick, refresh, onRunChanged, runChanged };
+  return { info, taskSets, datasets, builtins, progress, runProgress, error, epochTick, refresh, onRunChanged, runChanged };
 });
