@@ -29,6 +29,8 @@ describe('curves and the study, in the app', () => {
   it('fits curves to the pilot, shows each over its points, and solves `curve` with them (or with curves typed by hand)', async () => {
     for (const scheme of ['light', 'dark'] as const) {
       const { page, errors } = await watchedPage(t.browser, { colorScheme: scheme });
+      const sweeps: string[] = []; // the policy each Pareto sweep asked for
+      page.on('request', (r) => { if (r.url().endsWith('/api/solve/sweep')) sweeps.push(JSON.parse(r.postData()!).policy); });
       await page.goto(t.served.url);
       await view(page, 'Solve');
       await choose(page, 'Policy', 'curve');
@@ -49,6 +51,9 @@ describe('curves and the study, in the app', () => {
       const solution = page.getByRole('region', { name: 'solution' });
       await solution.getByText(/Predicted weighted accuracy after 5 epochs: [\d.]+ %/).waitFor();
       expect(await solution.getByText('optimal').count()).toBeGreaterThan(0);
+      // the frontier is the curve policy's own: predicted accuracy by budget, not lp's Σ w·π
+      await solution.getByRole('img', { name: 'Pareto frontier: predicted accuracy against budget (curve)' }).waitFor();
+      expect(sweeps).toEqual(['curve']);
       await page.waitForTimeout(300);
       await screenshot(page, `solve-curve-${scheme}`);
       expect(errors.join('\n')).toBe('');
@@ -94,10 +99,43 @@ describe('curves and the study, in the app', () => {
     const [stored] = await t.lab.call('studies/list', {});
     expect(stored).toMatchObject({ status: 'completed', options: { policies: ['uniform', 'curve'], seeds: [1, 2], epochs: 1 } });
     expect(Object.values(stored.runIds).map((ids) => ids.length)).toEqual([2, 2]);
-    const acc = study.getByRole('table', { name: 'accuracy per policy and task' });
-    expect(await acc.getByRole('row', { name: /^uniform / }).textContent()).toMatch(/\d+\.\d ± \d+\.\d %/);
-    expect(await study.getByRole('table', { name: 'difference to uniform' }).getByRole('row', { name: /^curve / }).textContent()).toMatch(/points.+to.+2(better than uniform|worse than uniform|no clear difference)/);
-    expect(await study.getByRole('table', { name: 'predicted against achieved' }).getByRole('row').count()).toBe(1 + 2 * 2);
+    // the numbers that must hold, from the study's own runs: two completed 1-epoch runs per policy, one per seed
+    const runsOf = async (policy: string) => Promise.all(stored.runIds[policy].map((id) => t.lab.call('runs/get', { id })));
+    for (const policy of ['uniform', 'curve']) {
+      const rs = await runsOf(policy);
+      expect(rs.map((r) => [r.status, r.seed, r.config.epochs, r.config.policy])).toEqual([['completed', 1, 1, policy], ['completed', 2, 1, policy]]);
+    }
+    const cmp = await t.lab.call('runs/compare', { ids: Object.values(stored.runIds).flat(), metric: 'test.accuracy' });
+    const final = new Map(cmp.runs.map((r) => [r.id, r.final]));
+    const weighted = (id: number) => (final.get(id)!.fruit! + final.get(id)!.stones!) / 2; // both weights 1
+    const cells = async (table: string, row: RegExp) => (await study.getByRole('table', { name: table }).getByRole('row', { name: row }).getByRole('cell').allTextContents());
+    const near = (shown: number, want: number, tol: number) => expect(Math.abs(shown - want), `${shown} shown for ${want}`).toBeLessThanOrEqual(tol);
+    const percents = (cs: string[]) => cs.flatMap((c) => [...c.matchAll(/([−-]?\d+\.\d+)/g)].map((m) => Number(m[1].replace('−', '-'))));
+    for (const policy of ['uniform', 'curve']) {
+      // shown: per task and weighted, mean ± std over the 2 seeds, each an accuracy in [0, 100] %
+      const row = await cells('accuracy per policy and task', new RegExp(`^${policy} `));
+      const shown = percents(row.slice(1, 4));
+      expect(shown).toHaveLength(6);
+      for (const v of shown) expect(v >= 0 && v <= 100, `${policy}: ${v}`).toBe(true);
+      const ws = stored.runIds[policy].map(weighted);
+      near(shown[4], (100 * (ws[0] + ws[1])) / 2, 0.051); // the weighted mean of its own runs, shown to 0.1
+      near(shown[5], (100 * Math.abs(ws[0] - ws[1])) / Math.SQRT2, 0.051); // the std of two
+    }
+    // paired by seed: the mean of the per-seed differences, in points, with its interval around it
+    const d = [0, 1].map((k) => 100 * (weighted(stored.runIds.curve[k]) - weighted(stored.runIds.uniform[k])));
+    const paired = await cells('difference to uniform', /^curve /);
+    const [mean, low, high] = percents(paired.slice(1, 3));
+    near(mean, (d[0] + d[1]) / 2, 0.0051); // shown to 0.01
+    expect(low).toBeLessThanOrEqual(mean);
+    expect(high).toBeGreaterThanOrEqual(mean);
+    near(high - low, (2 * 12.706 * (Math.abs(d[0] - d[1]) / Math.SQRT2)) / Math.SQRT2, 0.011); // t(1) · sd / √2, both sides
+    expect(paired[3]).toBe('2');
+    expect(paired[4]).toBe(low > 0 ? 'better than uniform' : high < 0 ? 'worse than uniform' : 'no clear difference');
+    // predicted against achieved: one row per policy and task; achieved is the per-task mean above
+    const predicted = study.getByRole('table', { name: 'predicted against achieved' });
+    expect(await predicted.getByRole('row').count()).toBe(1 + 2 * 2);
+    const achieved = percents((await cells('predicted against achieved', /^curve stones /)).slice(4, 5))[0];
+    near(achieved, (100 * (final.get(stored.runIds.curve[0])!.stones! + final.get(stored.runIds.curve[1])!.stones!)) / 2, 0.051);
     await study.getByRole('img', { name: 'predicted against achieved accuracy per task' }).waitFor();
     await page.waitForTimeout(400);
     await screenshot(page, 'study-report-light');
