@@ -57,11 +57,25 @@ describe('defects a new user hit', () => {
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/task 1 (floor|cap)/);
     expect(await page.getByRole('alert').textContent()).not.toMatch(/set\.tasks|\[0\]/);
-    // at 1024×700 a typed value is shown whole
-    for (const label of ['task 1 attention cost', 'task 1 name']) {
-      const fits = await page.getByLabel(label).evaluate((el: HTMLInputElement) => el.scrollWidth <= el.clientWidth);
-      expect(fits, label).toBe(true);
+    // at 1024×700 every typed value is shown whole: the text drawn fits the box it is drawn in
+    await page.getByLabel('task 1 name').fill('reviews');
+    await page.getByLabel('task 1 time cost').fill('0.012345');
+    await page.getByLabel('task 1 weight').fill('1.25');
+    for (const label of ['task 1 name', 'task 1 attention cost', 'task 1 time cost', 'task 1 weight', 'task 1 floor', 'task 1 cap', 'Budget A', 'Task set name']) {
+      const box = await page.getByLabel(label, { exact: true }).evaluate((el: HTMLInputElement) => {
+        const s = getComputedStyle(el), ctx = document.createElement('canvas').getContext('2d')!;
+        ctx.font = s.font;
+        return { value: el.value, text: ctx.measureText(el.value).width, room: el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight), scroll: el.scrollWidth, client: el.clientWidth };
+      });
+      expect(box.value, label).not.toBe('');
+      expect(box.text, `${label}: '${box.value}' is ${box.text.toFixed(1)} px in ${box.room} px`).toBeLessThanOrEqual(box.room);
+      expect(box.scroll, label).toBeLessThanOrEqual(box.client);
+      // and the box itself is in view, not cut off by the page or a scrolled table
+      const [field, page_] = [(await page.getByLabel(label, { exact: true }).boundingBox())!, page.viewportSize()!];
+      expect(field.x + field.width, `${label} ends at ${field.x + field.width} px of ${page_.width}`).toBeLessThanOrEqual(page_.width - 16);
     }
+    const remove = (await page.getByRole('button', { name: 'Remove task 1' }).boundingBox())!;
+    expect(remove.x + remove.width).toBeLessThanOrEqual(1024 - 16);
     await page.getByLabel('task 1 cap').fill('1');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     // the toast does not cover the navigation
