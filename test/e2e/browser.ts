@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { Lab } from '../../src-main/lab';
 import { serve, type Served } from '../../src-main/server';
@@ -114,4 +114,35 @@ export const view = (page: Page, name: string) => page.getByRole('navigation', {
 export async function choose(page: Page, select: string, option: string): Promise<void> {
   await page.getByLabel(select, { exact: true }).click();
   await page.locator('.n-base-select-option:visible', { hasText: new RegExp(`^${option}$`) }).first().click();
+}
+
+/**
+ * WCAG contrast of an element's text against what is really behind it: the backgrounds of
+ * its ancestors composited, its colour's alpha and every ancestor's opacity applied.
+ */
+export function contrastOf(loc: Locator): Promise<{ ratio: number; fg: number[]; bg: number[] }> {
+  return loc.evaluate((el) => {
+    const rgba = (c: string) => {
+      const v = (c.match(/rgba?\(([^)]+)\)/)?.[1] ?? '0 0 0 0').split(/[\s,/]+/).filter(Boolean).map(Number);
+      return [v[0], v[1], v[2], v[3] ?? 1];
+    };
+    const layers: number[][] = [];
+    let opacity = 1;
+    for (let e: Element | null = el; e; e = e.parentElement) {
+      const s = getComputedStyle(e);
+      opacity *= Number(s.opacity);
+      const b = rgba(s.backgroundColor);
+      if (b[3] > 0) layers.push(b);
+    }
+    let bg = [255, 255, 255];
+    for (const l of layers.reverse()) bg = bg.map((c, i) => l[i] * l[3] + c * (1 - l[3]));
+    const f = rgba(getComputedStyle(el).color), a = f[3] * opacity;
+    const fg = bg.map((c, i) => f[i] * a + c * (1 - a));
+    const lum = (rgb: number[]) => {
+      const [r, g, b] = rgb.map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    return { ratio: (hi + 0.05) / (lo + 0.05), fg: fg.map(Math.round), bg: bg.map(Math.round) };
+  });
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src-main/lab';
 import { serve, type Served } from '../../src-main/server';
 import { toyCsv } from '../unit/helpers/toy';
-import { buildRenderer, choose, e2eBrowser, launch, screenshot, view, watchedPage } from './browser';
+import { buildRenderer, choose, contrastOf, e2eBrowser, launch, screenshot, view, watchedPage } from './browser';
 
 const browserPath = e2eBrowser();
 
@@ -139,8 +139,8 @@ describe.skipIf(!browserPath)('serve mode in Chromium', () => {
     const { page, errors } = await watchedPage(browser, { colorScheme: 'dark' });
     await page.goto(served.url);
     await page.getByRole('cell', { name: 'seed example', exact: true }).waitFor();
-    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-    expect(bg).not.toBe('rgb(255, 255, 255)');
+    // the dark palette itself (Naive UI's dark theme), not merely 'not white'
+    expect(await page.evaluate(() => [getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color])).toEqual(['rgb(16, 16, 20)', 'rgba(255, 255, 255, 0.82)']);
     for (const name of ['Data', 'Task sets', 'Solve', 'Runs', 'Compare']) {
       await page.keyboard.press('Tab');
       expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe(name);
@@ -149,7 +149,19 @@ describe.skipIf(!browserPath)('serve mode in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Start runs' }).waitFor();
     expect(await page.locator('nav [aria-current="page"]').textContent()).toMatch(/Runs/);
-    await page.waitForTimeout(400); // the buttons' colour transition, for the picture
+    // light text on a dark ground wherever a user reads: the title, the views, a table, a muted line, a field
+    const nav = page.getByRole('navigation', { name: 'views' });
+    const read = {
+      title: page.getByRole('heading', { name: 'Attention Lab' }), 'a view': nav.getByRole('button', { name: 'Data' }).locator('.n-button__content'),
+      'the current view': nav.getByRole('button', { name: 'Runs' }).locator('.n-button__content'), heading: page.getByRole('heading', { name: 'Start runs' }),
+      'a muted line': page.getByTestId('runs-count'), 'a field': page.getByLabel('Seeds'), 'a table header': page.getByRole('region', { name: 'runs' }).locator('th').filter({ hasText: 'status' }),
+    };
+    await page.waitForTimeout(400); // the buttons' colour transition
+    for (const [what, loc] of Object.entries(read)) {
+      const c = await contrastOf(loc);
+      if (what !== 'the current view') expect(c.bg.every((v) => v < 60), `${what} sits on a dark ground (${c.bg})`).toBe(true); // the current view is a light button
+      expect(c.ratio, `${what}: contrast ${c.ratio.toFixed(2)} (${c.fg} on ${c.bg})`).toBeGreaterThanOrEqual(4.5);
+    }
     await screenshot(page, 'runs-dark');
     expect(errors.join('\n')).toBe('');
   });
