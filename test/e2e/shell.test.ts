@@ -126,6 +126,14 @@ describe.skipIf(!browserPath)('serve mode in Chromium', () => {
     const renderMs = await page.evaluate(() => performance.getEntriesByName('compare').at(-1)?.duration ?? -1);
     expect(renderMs).toBeGreaterThan(0);
     await screenshot(page, 'compare');
+    // the same comparison (its state is in the URL) in the dark, on the epoch axis
+    const dark = await watchedPage(browser, { colorScheme: 'dark' });
+    await dark.page.goto(page.url().replace(/%22x%22%3A%22attention%22/, '%22x%22%3A%22epoch%22'));
+    await expect.poll(() => dark.page.getByTestId('chart-caption').textContent()).toMatch(/; x from 0 to 2$/);
+    await dark.page.waitForTimeout(400);
+    await screenshot(dark.page, 'compare-dark');
+    expect(dark.errors.join('\n')).toBe('');
+    await dark.page.close();
     // exports: the selection as CSV, the chart as PNG
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     expect(csv.suggestedFilename()).toBe('runs-4.csv');
