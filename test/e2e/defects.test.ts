@@ -90,6 +90,16 @@ describe('defects a new user hit', () => {
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
     expect(outline).not.toBe('none');
     expect(errors.filter((e) => !/status of 400/.test(e)).join('\n')).toBe(''); // the refused save's 400 is the browser's own log
+    // the same editor at 1024×700 in the dark
+    const dark = await watchedPage(t.browser, { colorScheme: 'dark' });
+    await dark.page.setViewportSize({ width: 1024, height: 700 });
+    await dark.page.goto(t.served.url);
+    await view(dark.page, 'Task sets');
+    await dark.page.getByRole('button', { name: 'Edit words' }).click();
+    await dark.page.getByLabel('task 1 name').waitFor();
+    await dark.page.waitForTimeout(300);
+    await screenshot(dark.page, 'task-set-1024-dark');
+    expect(dark.errors.join('\n')).toBe('');
   });
 
   it('1. solves exactly the budget shown: 0 and -5 are refused with a reason, nothing is solved at the set\'s budget', async () => {
