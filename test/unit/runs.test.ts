@@ -202,8 +202,8 @@ describe('training runs', () => {
     const done = await next.runs.wait(run.id);
     expect(done.status, done.error ?? '').toBe('completed');
     // after 'queued'; with its epoch, so a page opened since shows the run where it stopped, not at 0 %
-    expect(seen[1]).toMatchObject({ phase: `resuming after epoch ${stored}`, epoch: stored, epochs: 6 });
-    expect(seen.filter((e) => e.phase.endsWith(' done')).map((e) => e.epoch)).toEqual(Array.from({ length: 6 - stored }, (_, k) => stored + 1 + k));
+    expect(seen[1]).toMatchObject({ phase: `resuming after epoch ${stored}`, epoch: stored + 1, epochs: 6 }); // the epoch it trains next
+    expect(seen.filter((e) => e.epochDone).map((e) => e.epoch)).toEqual(Array.from({ length: 6 - stored }, (_, k) => stored + 1 + k));
     expect(await epochs(next, run.id)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     // every epoch once, with the numbers the same seed gives uninterrupted
     const [whole] = await next.call('runs/start', { taskSetId, epochs: 6, seeds: [3] });
