@@ -1,6 +1,6 @@
 import type { Comparison } from '../api/schemas';
 import { lowerIsBetter } from '../api/names';
-import { sig } from './format';
+import { sig } from '../api/format';
 import { metricRange } from './stats';
 
 /**

@@ -3,7 +3,7 @@
  * budget, an advised least budget) it is exact or rounded in the safe direction;
  * elsewhere significant digits with thousands separators; units are the caller's.
  */
-import { en, sig } from '@compare/format';
+import { en, sig } from '@api/format';
 
 export { sig };
 
