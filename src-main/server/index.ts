@@ -1,16 +1,14 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
-import { readFile } from 'node:fs/promises';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
 import { isCallName } from '../api/contract';
-import { CSP } from '../api/csp';
 import { envelope } from '../api/envelope';
 import { LabError } from '../api/errors';
-import { MLFLOW_PREFIXES, mlflowCall } from './mlflow';
 import type { ProgressEvent } from '../api/schemas';
 import type { Lab } from '../lab';
+import { drained, json, readJson, send } from './http';
+import { MLFLOW_PREFIXES, mlflowCall } from './mlflow';
+import { serveFile } from './static';
 
 /**
  * Serve mode: the renderer and the same API as the Electron window, over HTTP on
@@ -24,9 +22,7 @@ export interface ServeOptions {
 }
 export interface Served { url: string; port: number; token: string; close(): Promise<void> }
 
-const MAX_BODY = 16 * 1024 * 1024;
 const STATUS = { invalid_input: 400, not_found: 404, conflict: 409, infeasible: 422, unsupported: 422, timeout: 504, internal: 500 } as const;
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' };
 
 export async function serve(o: ServeOptions): Promise<Served> {
   const token = o.token ?? randomBytes(24).toString('base64url');
@@ -55,7 +51,7 @@ export async function serve(o: ServeOptions): Promise<Served> {
       if (url.pathname === '/api/export') return await exportRoute(req, res);
       if (url.pathname.startsWith('/api/')) return await api(req, res, url.pathname.slice(5));
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
-      return await file(res, url.pathname);
+      return await serveFile(res, o.rendererDir, url.pathname);
     } catch (e) {
       if (e instanceof URIError) return send(res, 400, 'text/plain', 'malformed %-escape in the URL');
       send(res, 500, 'application/json', JSON.stringify({ ok: false, error: { code: 'internal', message: (e as Error).message } }));
@@ -114,25 +110,6 @@ export async function serve(o: ServeOptions): Promise<Served> {
     res.end();
   }
 
-  async function file(res: ServerResponse, pathname: string) {
-    const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
-    const full = join(o.rendererDir, rel || 'index.html');
-    if (!full.startsWith(o.rendererDir + sep) && full !== o.rendererDir) return send(res, 403, 'text/plain', 'forbidden');
-    try {
-      const data = await readFile(full);
-      // hashed build files never change under their name: a year's cache; the page itself is revalidated
-      const cache = /^assets\/.+-[\w-]{8,}\.\w+$/.test(rel.replace(/\\/g, '/')) ? 'public, max-age=31536000, immutable' : 'no-cache';
-      sendStatic(res, TYPES[extname(full)] ?? 'application/octet-stream', data, cache, String(res.req.headers['accept-encoding'] ?? ''));
-    } catch {
-      // Unknown paths get the app (client-side routes); a missing build says how to make it.
-      try {
-        send(res, 200, TYPES['.html'], await readFile(join(o.rendererDir, 'index.html')));
-      } catch {
-        send(res, 404, 'text/plain', `renderer not built: run \`npm run build\` (looked in ${o.rendererDir})`);
-      }
-    }
-  }
-
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(e.code === 'EADDRINUSE' ? new LabError('conflict', `port ${o.port} on 127.0.0.1 is already in use by another program`)
@@ -156,55 +133,3 @@ export async function serve(o: ServeOptions): Promise<Served> {
 
 /** The two lines a script's shell needs to log to the lab. */
 export const exportsFor = (port: number, token: string): string => `export MLFLOW_TRACKING_URI=http://127.0.0.1:${port}\nexport MLFLOW_TRACKING_TOKEN=${token}`;
-/** Compressed bodies of static files, made once per file and encoding (the build does not change while serving). */
-const packed = new Map<string, Buffer>();
-const COMPRESSIBLE = /^(text\/|application\/(json|javascript))|image\/svg/;
-function sendStatic(res: ServerResponse, type: string, data: Buffer, cache: string, accept: string) {
-  const enc = !COMPRESSIBLE.test(type) || data.length < 1024 ? null : /\bbr\b/.test(accept) ? 'br' : /\bgzip\b/.test(accept) ? 'gzip' : null;
-  const headers: Record<string, string> = { 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': cache, vary: 'accept-encoding' };
-  let body = data;
-  if (enc) {
-    const key = `${enc}:${createHash('sha1').update(data).digest('hex')}`;
-    body = packed.get(key) ?? (enc === 'br' ? brotliCompressSync(data, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9 } }) : gzipSync(data, { level: 9 }));
-    packed.set(key, body);
-    headers['content-encoding'] = enc;
-  }
-  res.writeHead(200, headers);
-  res.end(body);
-}
-/** Resolves when the socket takes more (or goes away), leaving no listener behind. */
-const drained = (res: ServerResponse) => new Promise<void>((resolve) => {
-  const done = () => { res.off('drain', done); res.off('close', done); resolve(); };
-  res.on('drain', done);
-  res.on('close', done);
-});
-
-function send(res: ServerResponse, status: number, type: string, body: string | Buffer) {
-  res.writeHead(status, { 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
-  res.end(body);
-}
-const json = (res: ServerResponse, status: number, v: unknown) => send(res, status, 'application/json', JSON.stringify(v));
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += c.length;
-    // over the limit: read on (to a bound) without keeping it, so the client gets our 413 rather than a reset connection
-    if (size > 4 * MAX_BODY) break;
-    if (size <= MAX_BODY) chunks.push(c);
-  }
-  if (size > MAX_BODY) throw Object.assign(new Error(`request body over ${MAX_BODY / 1024 / 1024} MiB: import a larger file from the command line`), { status: 413 });
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    throw new Error('request body is not valid UTF-8 text');
-  }
-  if (!text.trim()) return {};
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`request body is not valid JSON: ${(e as Error).message}`);
-  }
-}
