@@ -46,28 +46,10 @@ export async function train(data: TrainingData, alloc: TrainTask[], c: TrainConf
   const heads = tasks.map((t) => ({ name: t.name, classes: t.labels.length }));
   const model = createModel({ kind: c.model, vocab: data.vocab.length, dim: c.dim, hidden: c.hidden, heads, lr: c.lr, seed: c.seed, maxLength: Math.max(...tasks.map((t) => t.length)) }, c.threads ?? 1);
   try {
-    const active = alloc.filter((a) => a.pi > 0);
-    const meanW = active.reduce((s, a) => s + a.weight, 0) / Math.max(1, active.length);
-    const weights = alloc.map((a) => (meanW > 0 ? a.weight / meanW : 1));
-    let epoch = 0, step = 0, attention = 0, wallBefore = 0, best: number | null = null;
-    const taskAttention = tasks.map(() => 0), taskExamples = tasks.map(() => 0);
-
-    if (start.resume) {
-      const { header, state } = readCheckpoint(start.resume);
-      if (header.vocab.length !== data.vocab.length || header.vocab.some((w, i) => w !== data.vocab[i])) throw new Error('resume: the data sets changed since this run started (its vocabulary differs)');
-      model.load(state);
-      ({ epoch, step, attention, best } = header);
-      wallBefore = header.wallMs;
-      header.taskAttention.forEach((a, i) => (taskAttention[i] = a));
-      header.taskExamples?.forEach((a, i) => (taskExamples[i] = a));
-    } else if (start.initFrom) {
-      const { header, state } = readCheckpoint(start.initFrom);
-      const m = header.model;
-      if (m.kind !== c.model || m.dim !== c.dim || m.hidden !== c.hidden)
-        throw new Error(`init-from: that run's encoder is ${m.kind} (dim ${m.dim}, hidden ${m.hidden}); this run asks for ${c.model} (dim ${c.dim}, hidden ${c.hidden})`);
-      const old = new Map(header.vocab.map((w, i) => [w, i]));
-      model.load(state, { rows: Int32Array.from(data.vocab, (w) => old.get(w) ?? -1), heads: header.model.heads });
-    }
+    const weights = lossWeights(alloc);
+    const from = startFrom(model, data, c, start);
+    let { epoch, step, attention, best } = from;
+    const { wallBefore, taskAttention, taskExamples } = from;
 
     const t0 = performance.now();
     const wall = () => wallBefore + performance.now() - t0;
@@ -167,6 +149,45 @@ export async function train(data: TrainingData, alloc: TrainTask[], c: TrainConf
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * Each task's weight in the loss, w_i over the mean w of the tasks that train (π > 0), so
+ * the weights shape the mix without scaling the learning rate.
+ */
+function lossWeights(alloc: TrainTask[]): number[] {
+  const active = alloc.filter((a) => a.pi > 0);
+  const meanW = active.reduce((s, a) => s + a.weight, 0) / Math.max(1, active.length);
+  return alloc.map((a) => (meanW > 0 ? a.weight / meanW : 1));
+}
+
+/** Where a run's counters stand when training starts. */
+interface Start { epoch: number; step: number; attention: number; wallBefore: number; best: number | null; taskAttention: number[]; taskExamples: number[] }
+
+/**
+ * Training starts fresh; or resumes a checkpoint of this run (the model, Adam's moments and
+ * every counter); or takes another run's encoder and same-named heads (--init-from), the
+ * rows of words both vocabularies hold, counting from zero.
+ */
+function startFrom(model: Model, data: TrainingData, c: TrainConfig, start: TrainStart): Start {
+  const s: Start = { epoch: 0, step: 0, attention: 0, wallBefore: 0, best: null, taskAttention: data.tasks.map(() => 0), taskExamples: data.tasks.map(() => 0) };
+  if (start.resume) {
+    const { header, state } = readCheckpoint(start.resume);
+    if (header.vocab.length !== data.vocab.length || header.vocab.some((w, i) => w !== data.vocab[i])) throw new Error('resume: the data sets changed since this run started (its vocabulary differs)');
+    model.load(state);
+    ({ epoch: s.epoch, step: s.step, attention: s.attention, best: s.best } = header);
+    s.wallBefore = header.wallMs;
+    header.taskAttention.forEach((a, i) => (s.taskAttention[i] = a));
+    header.taskExamples?.forEach((a, i) => (s.taskExamples[i] = a));
+  } else if (start.initFrom) {
+    const { header, state } = readCheckpoint(start.initFrom);
+    const m = header.model;
+    if (m.kind !== c.model || m.dim !== c.dim || m.hidden !== c.hidden)
+      throw new Error(`init-from: that run's encoder is ${m.kind} (dim ${m.dim}, hidden ${m.hidden}); this run asks for ${c.model} (dim ${c.dim}, hidden ${c.hidden})`);
+    const old = new Map(header.vocab.map((w, i) => [w, i]));
+    model.load(state, { rows: Int32Array.from(data.vocab, (w) => old.get(w) ?? -1), heads: header.model.heads });
+  }
+  return s;
 }
 
 /** One epoch's batches: for each task a fresh sample of round(π_i n_i) examples cut into batches, all shuffled together. */
