@@ -94,102 +94,129 @@ export async function readRows(path: string, o: ReadOptions = {}): Promise<ReadR
     throw new LabError('not_found', `file: '${path}' cannot be read`);
   }
   if (totalBytes === 0) throw new LabError('invalid_input', `file: '${basename(path)}' is empty`);
-  const maxLabels = o.maxLabels ?? 100, maxRows = o.maxRows ?? 5_000_000;
-
-  const texts: string[] = [], labelIds: number[] = [], splits: Split[] = [];
-  const labelIndex = new Map<string, number>();
-  let bytes = 0, lastReport = 0;
-  let cols: { text: string; label: string; split: string | null } | null = null;
-  const fail = (line: number, msg: string): never => {
-    throw new LabError('invalid_input', `line ${line}: ${msg}`);
-  };
-  const add = (line: number, text: unknown, label: unknown, split: unknown) => {
-    if (typeof text !== 'string' || !text.trim()) fail(line, `empty text in column '${excerpt(cols!.text)}'`);
-    if (label === undefined || label === null || String(label).trim() === '') fail(line, `no label in column '${excerpt(cols!.label)}'`);
-    const l = String(label).trim();
-    let id = labelIndex.get(l);
-    if (id === undefined) {
-      if (labelIndex.size >= maxLabels) fail(line, `more than ${maxLabels} distinct labels (the limit); is '${excerpt(cols!.label)}' really the label column?`);
-      labelIndex.set(l, (id = labelIndex.size));
-    }
-    if (cols!.split !== null) {
-      const s = SPLIT_VALUES[String(split ?? '').trim().toLowerCase()];
-      if (!s) fail(line, `split '${excerpt(split ?? '')}' in column '${excerpt(cols!.split)}' is none of train, validation, test`);
-      splits.push(s);
-    }
-    if (texts.length >= maxRows) fail(line, `more than ${maxRows.toLocaleString('en-US')} rows (the limit)`);
-    texts.push(text as string);
-    labelIds.push(id);
-    if (o.onProgress && texts.length - lastReport >= 50_000) {
-      lastReport = texts.length;
-      o.onProgress({ rows: texts.length, bytes, totalBytes });
-    }
-  };
-  const choose = (columns: string[]) => {
-    cols = {
-      text: pick(columns, o.textColumn, TEXT_NAMES, 'text', '--text'),
-      label: pick(columns, o.labelColumn, LABEL_NAMES, 'label', '--label'),
-      split: o.splitColumn === undefined ? null : pick(columns, o.splitColumn, [], 'split', '--split'),
-    };
-  };
+  let bytes = 0;
+  const rows = new Rows(o, () => ({ bytes, totalBytes }));
   const source = Readable.from(decoded(path, (n) => (bytes += n)));
+  await (format === 'jsonl' ? readJsonl(source, rows) : readDelimited(source, format === 'tsv' ? '\t' : ',', rows));
 
-  if (format === 'jsonl') {
-    let line = 0;
-    for await (const raw of createInterface({ input: source, crlfDelay: Infinity })) {
-      line++;
-      if (!raw.trim()) continue;
-      let obj: unknown;
-      try {
-        obj = JSON.parse(raw);
-      } catch (e) {
-        fail(line, `not valid JSON (${excerpt((e as Error).message, 120)})`);
-      }
-      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) fail(line, 'each line must be one JSON object');
-      const rec = obj as Record<string, unknown>;
-      if (!cols) choose(Object.keys(rec));
-      add(line, rec[cols!.text], rec[cols!.label], cols!.split ? rec[cols!.split] : undefined);
-    }
-  } else {
-    await new Promise<void>((resolve, reject) => {
-      let failure: unknown = null; // abort() calls complete() at once: it must not resolve over the failure
-      let header: string[] | null = null, textAt = 0, labelAt = 0, splitAt = -1, line = 1;
-      Papa.parse<string[]>(source, {
-        delimiter: format === 'tsv' ? '\t' : ',',
-        skipEmptyLines: 'greedy',
-        step: (r, parser) => {
-          try {
-            const row = r.data;
-            const at = line;
-            for (const v of row) for (let i = v.indexOf('\n'); i >= 0; i = v.indexOf('\n', i + 1)) line++;
-            line++;
-            if (r.errors.length) fail(at, `${excerpt(r.errors[0].message, 120)} (${r.errors[0].code})`);
-            if (!header) {
-              header = row.map((h) => h.trim());
-              if (new Set(header).size !== header.length) fail(at, `the header names a column twice (${excerptList(header)})`);
-              choose(header);
-              [textAt, labelAt, splitAt] = [header.indexOf(cols!.text), header.indexOf(cols!.label), cols!.split ? header.indexOf(cols!.split) : -1];
-              return;
-            }
-            if (row.length !== header.length) fail(at, `${row.length} fields where the header has ${header.length}`);
-            add(at, row[textAt], row[labelAt], splitAt >= 0 ? row[splitAt] : undefined);
-          } catch (e) {
-            failure = e;
-            parser.abort();
-          }
-        },
-        complete: () => (failure ? reject(failure) : resolve()),
-        error: (e: Error) => reject(e instanceof LabError ? e : new LabError('invalid_input', `file: ${excerpt(e.message, 200)}`)),
-      });
-      source.on('error', reject);
-    });
-  }
-
-  const columns = cols as ReadRows['columns'] | null; // assigned in callbacks, which TypeScript does not follow
+  const { columns, texts, labelIndex, labelIds, splits } = rows;
   if (!columns) throw new LabError('invalid_input', `file: '${basename(path)}' has no rows`);
   if (!texts.length) throw new LabError('invalid_input', `file: '${basename(path)}' has a header but no rows`);
   const labels = [...labelIndex.keys()];
   if (labels.length < 2) throw new LabError('invalid_input', `label column '${columns.label}': every row has the label '${excerpt(labels[0])}'; a classifier needs at least two labels`);
   o.onProgress?.({ rows: texts.length, bytes: totalBytes, totalBytes });
   return { texts, labels, labelOf: Uint32Array.from(labelIds), splits: columns.split ? splits : null, columns, bytes: totalBytes };
+}
+
+const fail = (line: number, msg: string): never => {
+  throw new LabError('invalid_input', `line ${line}: ${msg}`);
+};
+
+/**
+ * The rows of a file as they are read, whatever its format: the columns chosen from the
+ * first record, each row checked (a text, a label, a known split) and within the limits.
+ */
+class Rows {
+  readonly texts: string[] = [];
+  readonly labelIds: number[] = [];
+  readonly splits: Split[] = [];
+  readonly labelIndex = new Map<string, number>();
+  columns: ReadRows['columns'] | null = null;
+  private lastReport = 0;
+  private readonly maxLabels: number;
+  private readonly maxRows: number;
+
+  constructor(private readonly o: ReadOptions, private readonly read: () => { bytes: number; totalBytes: number }) {
+    this.maxLabels = o.maxLabels ?? 100;
+    this.maxRows = o.maxRows ?? 5_000_000;
+  }
+
+  /** The text, label and split columns among the first record's, named or guessed. */
+  choose(columns: string[]): ReadRows['columns'] {
+    const o = this.o;
+    return (this.columns = {
+      text: pick(columns, o.textColumn, TEXT_NAMES, 'text', '--text'),
+      label: pick(columns, o.labelColumn, LABEL_NAMES, 'label', '--label'),
+      split: o.splitColumn === undefined ? null : pick(columns, o.splitColumn, [], 'split', '--split'),
+    });
+  }
+
+  add(line: number, text: unknown, label: unknown, split: unknown): void {
+    const cols = this.columns!;
+    if (typeof text !== 'string' || !text.trim()) fail(line, `empty text in column '${excerpt(cols.text)}'`);
+    if (label === undefined || label === null || String(label).trim() === '') fail(line, `no label in column '${excerpt(cols.label)}'`);
+    const l = String(label).trim();
+    let id = this.labelIndex.get(l);
+    if (id === undefined) {
+      if (this.labelIndex.size >= this.maxLabels) fail(line, `more than ${this.maxLabels} distinct labels (the limit); is '${excerpt(cols.label)}' really the label column?`);
+      this.labelIndex.set(l, (id = this.labelIndex.size));
+    }
+    if (cols.split !== null) {
+      const s = SPLIT_VALUES[String(split ?? '').trim().toLowerCase()];
+      if (!s) fail(line, `split '${excerpt(split ?? '')}' in column '${excerpt(cols.split)}' is none of train, validation, test`);
+      this.splits.push(s);
+    }
+    if (this.texts.length >= this.maxRows) fail(line, `more than ${this.maxRows.toLocaleString('en-US')} rows (the limit)`);
+    this.texts.push(text as string);
+    this.labelIds.push(id);
+    if (this.o.onProgress && this.texts.length - this.lastReport >= 50_000) {
+      this.lastReport = this.texts.length;
+      this.o.onProgress({ rows: this.texts.length, ...this.read() });
+    }
+  }
+}
+
+/** JSON Lines: one object per line, blank lines skipped. */
+async function readJsonl(source: Readable, rows: Rows): Promise<void> {
+  let line = 0;
+  for await (const raw of createInterface({ input: source, crlfDelay: Infinity })) {
+    line++;
+    if (!raw.trim()) continue;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(raw);
+    } catch (e) {
+      fail(line, `not valid JSON (${excerpt((e as Error).message, 120)})`);
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) fail(line, 'each line must be one JSON object');
+    const rec = obj as Record<string, unknown>;
+    const cols = rows.columns ?? rows.choose(Object.keys(rec));
+    rows.add(line, rec[cols.text], rec[cols.label], cols.split ? rec[cols.split] : undefined);
+  }
+}
+
+/** CSV or TSV with a header row, streamed through Papa Parse; line numbers count quoted newlines. */
+function readDelimited(source: Readable, delimiter: string, rows: Rows): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let failure: unknown = null; // abort() calls complete() at once: it must not resolve over the failure
+    let header: string[] | null = null, textAt = 0, labelAt = 0, splitAt = -1, line = 1;
+    Papa.parse<string[]>(source, {
+      delimiter,
+      skipEmptyLines: 'greedy',
+      step: (r, parser) => {
+        try {
+          const row = r.data;
+          const at = line;
+          for (const v of row) for (let i = v.indexOf('\n'); i >= 0; i = v.indexOf('\n', i + 1)) line++;
+          line++;
+          if (r.errors.length) fail(at, `${excerpt(r.errors[0].message, 120)} (${r.errors[0].code})`);
+          if (!header) {
+            header = row.map((h) => h.trim());
+            if (new Set(header).size !== header.length) fail(at, `the header names a column twice (${excerptList(header)})`);
+            const cols = rows.choose(header);
+            [textAt, labelAt, splitAt] = [header.indexOf(cols.text), header.indexOf(cols.label), cols.split ? header.indexOf(cols.split) : -1];
+            return;
+          }
+          if (row.length !== header.length) fail(at, `${row.length} fields where the header has ${header.length}`);
+          rows.add(at, row[textAt], row[labelAt], splitAt >= 0 ? row[splitAt] : undefined);
+        } catch (e) {
+          failure = e;
+          parser.abort();
+        }
+      },
+      complete: () => (failure ? reject(failure) : resolve()),
+      error: (e: Error) => reject(e instanceof LabError ? e : new LabError('invalid_input', `file: ${excerpt(e.message, 200)}`)),
+    });
+    source.on('error', reject);
+  });
 }
