@@ -68,7 +68,6 @@ export function runCommand(program: Command, ctx: CliContext): void {
     .option('--init-from <run>', "start from this run's checkpoint (encoder and same-named heads)", (v) => id(v))
     .option('--name <name>', 'run name')
     .option('--tag <tag...>', 'tags')
-    .option('--detach', 'queue and return (serve or the app trains queued runs), instead of training here')
     .action(async (ref: string, o) => {
       const seeds = o.seeds ? String(o.seeds).split(',').map((x: string) => num(x.trim())) : [o.seed];
       const input: Record<string, unknown> = { taskSetId: await taskSetId(ctx, ref), ...solveParams(o), epochs: o.epochs, seeds, model: o.model };
