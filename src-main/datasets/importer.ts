@@ -58,8 +58,12 @@ async function* decoded(path: string, onBytes: (n: number) => void): AsyncGenera
     onBytes(chunk.length);
     yield text;
   }
-  const rest = decoder.decode();
-  if (rest) yield rest;
+  // The end flushes nothing but a cut sequence, which `fatal` refuses.
+  try {
+    decoder.decode();
+  } catch {
+    throw new LabError('invalid_input', `line ${line}: not valid UTF-8 text (the file ends inside a character); save the file as UTF-8`);
+  }
 }
 
 /** Lines into `chunk` before the first one that is not valid UTF-8 (a sequence cut at the chunk's edge counts as valid). */

@@ -2,9 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src-main/lab';
-import { BUILTINS, ensureBuiltin, importDataset, trainingVocabulary, OOV, Vocabulary } from '../../src-main/datasets';
+import { BUILTINS, ensureBuiltin, OOV, Vocabulary } from '../../src-main/datasets';
 import { passages, emailText } from '../../src-main/datasets/builtins';
-import { stratifiedSplit } from '../../src-main/datasets/split';
 import { tokens } from '../../src-main/datasets/tokenise';
 import * as store from '../../src-main/store';
 import { cli } from './helpers/cli';
@@ -86,17 +85,7 @@ describe('built-in data sets', () => {
   });
 });
 
-describe('splits, text and tokens', () => {
-  it('stratifiedSplit is disjoint, complete, stratified and seeded', () => {
-    const labels = Array.from({ length: 1000 }, (_, i) => (i % 10 === 0 ? 'rare' : 'common'));
-    const a = stratifiedSplit(labels, 7), b = stratifiedSplit(labels, 7), c = stratifiedSplit(labels, 8);
-    expect(a).toEqual(b);
-    expect(a).not.toEqual(c);
-    const count = (l: string, s: string) => labels.filter((x, i) => x === l && a[i] === s).length;
-    expect([count('rare', 'train'), count('rare', 'validation'), count('rare', 'test')]).toEqual([80, 10, 10]);
-    expect([count('common', 'train'), count('common', 'validation'), count('common', 'test')]).toEqual([720, 90, 90]);
-  });
-
+describe('text and tokens', () => {
   it('word tokens are Unicode-aware and lower-cased; char n-grams mark the ends', () => {
     expect(tokens("Ärger über Müller's café, 2024!", 'word')).toEqual(['ärger', 'über', "müller's", 'café', '2024']);
     expect(tokens('Ann', 'char')).toEqual(['^', 'a', 'n', 'n', '$', '^a', 'an', 'nn', 'n$', '^an', 'ann', 'nn$']);
@@ -119,91 +108,6 @@ describe('splits, text and tokens', () => {
     const ps = passages(text, 30, 10);
     expect(ps.length).toBeGreaterThan(5);
     for (const p of ps) expect(p).toMatch(/\.$/);
-  });
-});
-
-describe('imports', () => {
-  const dir = tmpDir();
-  const file = (name: string, content: string | Buffer) => {
-    const p = join(dir, name);
-    writeFileSync(p, content);
-    return p;
-  };
-  const rows = (n: number, labels = ['pos', 'neg']) => Array.from({ length: n }, (_, i) => [`"review ${i} was ${labels[i % labels.length]}, truly"`, labels[i % labels.length]]);
-
-  it('CSV, TSV and JSONL with guessed columns; progress reported', async () => {
-    const db = store.openDb(join(dir, 'lab.db'));
-    const seen: string[] = [];
-    const a = await importDataset(db, file('reviews.csv', csv([['id', 'text', 'label'], ...rows(100).map((r, i) => [String(i), ...r])])), {}, (p) => seen.push(p.phase));
-    expect(a.name).toBe('reviews');
-    expect(a.counts).toEqual({ train: 80, validation: 10, test: 10 });
-    expect([...a.labels].sort()).toEqual(['neg', 'pos']);
-    expect(seen).toContain('reading');
-    expect(seen.at(-1)).toBe('done');
-    const b = await importDataset(db, file('reviews.tsv', ['body\tclass', ...rows(20).map((r) => `${r[0].replace(/"/g, '')}\t${r[1]}`)].join('\n')), { name: 'tsv' });
-    expect(b.counts.train + b.counts.validation + b.counts.test).toBe(20);
-    const c = await importDataset(db, file('reviews.jsonl', rows(30).map((r) => JSON.stringify({ content: r[0], category: r[1] })).join('\n')), { name: 'jsonl' });
-    expect(c.labels).toHaveLength(2);
-    expect(store.readExamples(db, a.id, 'train')[0].text).toMatch(/^review \d+ was (pos|neg), truly$/); // quoted commas kept
-    db.close();
-  });
-
-  it('a split column is honoured, and the vocabulary never sees validation or test text', async () => {
-    const db = store.openDb(join(dir, 'lab.db'));
-    const lines = [['text', 'label', 'part'], ['common words here', 'a', 'train'], ['other common words', 'b', 'train'], ['secretword only in test', 'a', 'test'], ['valword only in validation', 'b', 'dev']];
-    const d = await importDataset(db, file('split.csv', csv(lines)), { splitColumn: 'part', tokenizer: { kind: 'word' } });
-    expect(d.counts).toEqual({ train: 2, validation: 1, test: 1 });
-    expect(d.split).toEqual({ column: 'part' });
-    const v = trainingVocabulary(db, d.id);
-    expect(v.words).toContain('common');
-    expect(v.words).not.toContain('secretword');
-    expect(v.words).not.toContain('valword');
-    expect(v.encode('secretword')[0]).toBe(OOV);
-    db.close();
-  });
-
-  it('short texts are tokenised as character n-grams unless told otherwise', async () => {
-    const db = store.openDb(join(dir, 'lab.db'));
-    const names = csv([['name', 'gender'], ...Array.from({ length: 40 }, (_, i) => [`Name${i}`, i % 2 ? 'f' : 'm'])]);
-    expect((await importDataset(db, file('names.csv', names), { labelColumn: 'gender' })).tokenizer).toEqual({ kind: 'char', maxLength: 48 });
-    expect((await importDataset(db, file('names.csv', names), { name: 'w', labelColumn: 'gender', tokenizer: { kind: 'word' } })).tokenizer.kind).toBe('word');
-    db.close();
-  });
-
-  const good = csv([['text', 'label'], ...rows(16)]);
-  const bad: [string, string, string | Buffer, Record<string, unknown>, RegExp][] = [
-    ['an empty file', 'empty.csv', '', {}, /empty\.csv' is empty/],
-    ['a header without rows', 'header.csv', 'text,label\n', {}, /has a header but no rows/],
-    ['a missing text column', 'cols.csv', good, { textColumn: 'review' }, /text column: no column 'review' in the file \(columns: text, label\)/],
-    ['no obvious label column', 'cols2.csv', csv([['text', 'stars'], ['a', '1'], ['b', '2']]), {}, /label column: none is obviously the label; name it with --label/],
-    ['empty text', 'emptytext.csv', csv([['text', 'label'], ['fine', 'a'], ['   ', 'b'], ['ok', 'a']]), {}, /^line 3: empty text in column 'text'/],
-    ['a missing label', 'nolabel.csv', csv([['text', 'label'], ['fine', 'a'], ['ok', 'b'], ['no label', '']]), {}, /^line 4: no label/],
-    ['a single label', 'one.csv', csv([['text', 'label'], ['x', 'a'], ['y', 'a']]), {}, /every row has the label 'a'; a classifier needs at least two/],
-    ['too many labels', 'many.csv', csv([['text', 'label'], ...Array.from({ length: 12 }, (_, i) => [`t${i}`, `l${i}`])]), { maxLabels: 10 }, /^line 12: more than 10 distinct labels/],
-    ['a row with too many fields', 'fields.csv', 'text,label\nok,a\nbad,b,extra\n', {}, /^line 3: 3 fields where the header has 2/],
-    ['an unterminated quote', 'quote.csv', 'text,label\nok,a\n"never closed,b\n', {}, /^line 3: .*Quote/i],
-    ['bytes that are not UTF-8', 'latin1.csv', Buffer.concat([Buffer.from('text,label\nok,a\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2c, 0x62, 0x0a])]), {}, /^line 3: not valid UTF-8/],
-    ['a JSONL line that is not JSON', 'bad.jsonl', '{"text":"a","label":"x"}\n{"text": oops}\n', {}, /^line 2: not valid JSON/],
-    ['an unknown extension', 'data.xlsx', good, {}, /cannot tell the format of 'data\.xlsx'/],
-    ['a split value that is no split', 'split.csv', csv([['text', 'label', 's'], ['a', 'x', 'train'], ['b', 'y', 'holdout']]), { splitColumn: 's' }, /^line 3: split 'holdout' in column 's' is none of train, validation, test/],
-  ];
-  for (const [what, name, content, opts, message] of bad)
-    it(`refuses ${what} with a clear message, storing nothing`, async () => {
-      const db = store.openDb(join(dir, 'lab.db'));
-      await importDataset(db, file('keep.csv', good), { name: 'kept' });
-      const before = store.dbInfo(db).counts;
-      await expect(importDataset(db, file(name, content), opts)).rejects.toThrow(message);
-      expect(store.dbInfo(db).counts).toEqual(before);
-      expect(store.readExamples(db, store.findDatasetByName(db, 'kept')!.id, 'train')).toHaveLength(12);
-      db.close();
-    });
-
-  it('refuses a name already taken', async () => {
-    const db = store.openDb(join(dir, 'lab.db'));
-    await importDataset(db, file('a.csv', good), { name: 'mine' });
-    await expect(importDataset(db, file('b.csv', good), { name: 'mine' })).rejects.toThrow(/a data set named 'mine' already exists/);
-    expect(store.listDatasets(db)).toHaveLength(1);
-    db.close();
   });
 });
 
