@@ -5,7 +5,7 @@
 // --files a.ts,b.ts only those files of the module.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { modules } from './modules.mjs';
 
@@ -29,11 +29,13 @@ for (const name of names) {
     mutate = changed.filter((f) => keep.some((r) => r.test(f)) && !drop.some((r) => r.test(f)));
     if (!mutate.length) continue;
   }
+  // a run over some files keeps its own report (and incremental file), not the module's
+  const tag = only ? `${name}-${only.map((f) => basename(f, '.ts')).join('+')}` : name;
   const r = spawnSync(process.execPath, [join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', join(root, 'test/mutation/stryker.config.mjs'), '--mutate', mutate.join(',')], {
-    cwd: root, stdio: 'inherit', env: { ...process.env, MUTATION_TESTS: m.tests.join(','), MUTATION_MODULE: name },
+    cwd: root, stdio: 'inherit', env: { ...process.env, MUTATION_TESTS: m.tests.join(','), MUTATION_MODULE: tag },
   });
   if (r.status !== 0) process.exit(r.status ?? 1);
-  const report = JSON.parse(readFileSync(join(root, `reports/mutation/${name}.json`), 'utf8'));
+  const report = JSON.parse(readFileSync(join(root, `reports/mutation/${tag}.json`), 'utf8'));
   let killed = 0, survived = 0, noCoverage = 0, timeout = 0;
   for (const f of Object.values(report.files)) for (const x of f.mutants) {
     if (x.status === 'Killed') killed++;
@@ -42,7 +44,7 @@ for (const name of names) {
     else if (x.status === 'NoCoverage') noCoverage++;
   }
   const total = killed + timeout + survived + noCoverage;
-  scores.push({ name, total, killed: killed + timeout, survived, noCoverage, score: total ? (100 * (killed + timeout)) / total : 100 });
+  scores.push({ name: tag, total, killed: killed + timeout, survived, noCoverage, score: total ? (100 * (killed + timeout)) / total : 100 });
 }
 console.log('\n| module | mutants | killed | survived | no coverage | score |\n|---|---|---|---|---|---|');
 for (const s of scores) console.log(`| ${s.name} | ${s.total} | ${s.killed} | ${s.survived} | ${s.noCoverage} | ${s.score.toFixed(1)} % |`);

@@ -5,8 +5,13 @@ export default {
   vitest: { configFile: 'test/mutation/vitest.config.ts' },
   plugins: ['@stryker-mutator/vitest-runner'],
   coverageAnalysis: 'perTest',
-  concurrency: 2,
-  timeoutMS: 60_000,
+  // the machine is shared: MUTATION_CONCURRENCY=1 keeps one test runner busy
+  concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
+  // reruns only the mutants whose code or tests changed since the last run of this module
+  incremental: true,
+  incrementalFile: `reports/mutation/${name}.incremental.json`,
+  // beyond a mutant's expected test time; a mutant that loops forever costs this much
+  timeoutMS: Number(process.env.MUTATION_TIMEOUT_MS ?? 60_000),
   dryRunTimeoutMinutes: 30,
   reporters: ['clear-text', 'html', 'json', 'progress'],
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
