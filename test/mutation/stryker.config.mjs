@@ -8,11 +8,13 @@ export default {
   // the machine is shared: MUTATION_CONCURRENCY=1 keeps one test runner busy
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
   // reruns only the mutants whose code or tests changed since the last run of this module
-  incremental: true,
+  incremental: process.env.MUTATION_INCREMENTAL !== '0',
   incrementalFile: `reports/mutation/${name}.incremental.json`,
   // beyond a mutant's expected test time; a mutant that loops forever costs this much
   timeoutMS: Number(process.env.MUTATION_TIMEOUT_MS ?? 60_000),
   dryRunTimeoutMinutes: 30,
+  // MUTATION_BREAK: the score below which the run fails (CI, on the lines a change touched)
+  thresholds: { high: 80, low: 60, break: process.env.MUTATION_BREAK ? Number(process.env.MUTATION_BREAK) : null },
   reporters: ['clear-text', 'html', 'json', 'progress'],
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
