@@ -3,8 +3,11 @@ import type { PolicyName } from '../api/schemas';
 import { col, dot, type Problem } from './problem';
 import { fmt } from './format';
 
-/** The direction a heuristic policy points π in, before it is fitted to the budget and bounds. */
-export function direction(p: Problem, policy: PolicyName, temperature: number): number[] {
+/** The policies with a closed form, fitted to the budget: every policy but the solved ones. */
+export type HeuristicPolicy = Exclude<PolicyName, 'lp' | 'milp' | 'dp' | 'curve'>;
+
+/** The direction a heuristic policy points π in, before it is fitted to the budget and bounds (temperature > 0: SolveParams). */
+export function direction(p: Problem, policy: HeuristicPolicy, temperature: number): number[] {
   const sizes = () =>
     p.tasks.map((t, i) => {
       if (t.n === null) throw new LabError('invalid_input', `tasks[${i}] '${t.name}': the ${policy} policy needs the task's number of examples (link a data set or set examples)`);
@@ -16,7 +19,6 @@ export function direction(p: Problem, policy: PolicyName, temperature: number): 
     case 'size':
       return sizes();
     case 'temperature':
-      if (!(temperature > 0 && Number.isFinite(temperature))) throw new LabError('invalid_input', `temperature: must be a finite number > 0 (got ${temperature})`);
       return sizes().map((n) => n ** (1 / temperature));
     case 'seed-formula': {
       // The seed's closed form π_i = a_i w_i / (A W). The seed's printed example (π = a_i / A
@@ -25,8 +27,6 @@ export function direction(p: Problem, policy: PolicyName, temperature: number): 
       if (W <= 0) throw new LabError('invalid_input', 'weight: the seed formula divides by the mean weight, and every weight is 0');
       return p.tasks.map((t) => (t.a * t.w) / (p.budget * W));
     }
-    default:
-      throw new LabError('invalid_input', `policy: '${policy}' is not a heuristic policy`);
   }
 }
 
@@ -49,7 +49,8 @@ export function fitToBudget(p: Problem, d: number[], maxScale = Infinity): Fitte
   let s = sMax;
   if (!fits(at(sMax))) {
     let [good, bad] = [0, sMax];
-    for (let k = 0; k < 200 && bad - good > 1e-15 * bad; k++) {
+    // ends: while the gap is over 1e-15 of bad, doubles lie strictly between good and bad
+    while (bad - good > 1e-15 * bad) {
       const mid = (good + bad) / 2;
       if (fits(at(mid))) good = mid;
       else bad = mid;
@@ -63,7 +64,7 @@ export function fitToBudget(p: Problem, d: number[], maxScale = Infinity): Fitte
   return { pi, scale: s, notes };
 }
 
-export function heuristic(p: Problem, policy: PolicyName, temperature: number): Fitted | null {
+export function heuristic(p: Problem, policy: HeuristicPolicy, temperature: number): Fitted | null {
   const d = direction(p, policy, temperature);
   if (policy !== 'seed-formula') return fitToBudget(p, d);
   // The seed's formula is reported as the seed wrote it; scaled down only if it breaks a budget or bound.

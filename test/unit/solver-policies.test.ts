@@ -61,7 +61,9 @@ describe('the heuristic policies', () => {
     // as written: 0.25 and 2.25 (capped at 1), 32.5 attention; scaled by 2/7 it spends 20
     close(over.pi, [0.25 * (2 / 7), 2.25 * (2 / 7)], 11);
     expect(over.notes).toEqual(["the seed's formula exceeded the budget; scaled by 0.2857"]);
-    await expect(solve(problem([{ w: 0 }, { w: 0 }]), { policy: 'seed-formula' })).rejects.toThrow(/every weight is 0/);
+    // refusals are the user's to fix (invalid_input: HTTP 400, exit code 1), not the lab's fault
+    await expect(solve(problem([{ w: 0 }, { w: 0 }]), { policy: 'seed-formula' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/^weight: .* every weight is 0$/) });
+    await expect(solve(problem([{ n: 5 }, {}]), { policy: 'size' })).rejects.toMatchObject({ code: 'invalid_input', message: "tasks[1] 't1': the size policy needs the task's number of examples (link a data set or set examples)" });
   });
 
   it('the heuristics ignore a share cap and say so; floors over the budget are infeasible', async () => {
