@@ -9,7 +9,7 @@ import type { Problem } from './problem';
 export const accuracyAt = (c: LearningCurve, x: number) => c.alpha - c.beta * Math.max(1, x) ** -c.gamma;
 const slopeAt = (c: LearningCurve, x: number) => c.beta * c.gamma * Math.max(1, x) ** (-c.gamma - 1);
 
-export interface CurveSolution { pi: number[]; predicted: number[]; duals: { attention: number; time: number | null }; cuts: number }
+export interface CurveSolution { pi: number[]; predicted: number[]; duals: { attention: number; time: number | null } }
 
 /**
  * Maximise Σ w_i acc_i(π_i n_i) under the budgets. Each concave curve is the minimum
@@ -57,6 +57,6 @@ export async function curveAllocation(p: Problem, curves: Record<string, Learnin
       if (over > 1e-10) tangents[i].push(Math.max(1, v * size[i]));
     });
     if (gap <= 1e-9 || round === 40)
-      return { pi, predicted, duals: { attention: r.duals.attention ?? 0, time: p.timeBudget !== null ? r.duals.time ?? 0 : null }, cuts: cuts.length };
+      return { pi, predicted, duals: { attention: r.duals.attention ?? 0, time: p.timeBudget !== null ? r.duals.time ?? 0 : null } };
   }
 }

@@ -52,7 +52,7 @@ export async function solveAllocation(p: Problem, params: SolveParamsParsed): Pr
     status: r.provenOptimal && ['lp', 'milp', 'dp', 'curve'].includes(policy) ? 'optimal' : 'feasible',
     tasks: names,
     pi,
-    counts: pi.map((v, i) => v * p.unitsPerTask[i]),
+    counts: r.counts ?? pi.map((v, i) => v * p.unitsPerTask[i]),
     unitsPerTask: p.unitsPerTask,
     objective: { value: dot(w, pi), attention, time, ...(predicted ? { predictedAccuracy: W > 0 ? dot(w, predicted) / W : 0 } : {}) },
     duals: r.duals,
@@ -76,6 +76,8 @@ interface Allocated {
   floorsForExplain?: number[];
   /** false when milp stopped at its time limit with its best counts so far */
   provenOptimal: boolean;
+  /** milp's and dp's whole counts, as solved: c/N·N can come back 28.999999999999996 */
+  counts?: number[];
 }
 
 /** π by the policy's own method: a programme (lp, milp, dp, curve) or a rule (the heuristics). */
@@ -93,6 +95,7 @@ async function allocate(p: Problem, params: SolveParamsParsed): Promise<Allocate
       const N = p.unitsPerTask;
       const s = policy === 'milp' ? await milp(p, params.timeLimit) : dp(p);
       if (s) {
+        r.counts = s.counts;
         r.pi = s.counts.map((c, i) => c / N[i]);
         r.provenOptimal = s.status === 'optimal';
         if (s.note) r.notes.push(s.note);

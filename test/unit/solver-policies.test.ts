@@ -1,7 +1,7 @@
 /** The policies one by one: what each allocates, what the solve record says about it, and the problems it refuses. */
 import { describe, expect, it } from 'vitest';
 import { SolveParams, type SolveParams as Params, type TaskSet } from '../../src-main/api/schemas';
-import { accuracyAt, checkProblem, problemFromTaskSet, type Problem, solveAllocation, sweep } from '../../src-main/solver';
+import { accuracyAt, checkProblem, POLICIES, problemFromTaskSet, type Problem, solveAllocation, sweep } from '../../src-main/solver';
 import { dp } from '../../src-main/solver/dp';
 import { binds } from '../../src-main/solver/problem';
 
@@ -89,6 +89,14 @@ describe('dp', () => {
     expect(cheap.objective.attention).toBeCloseTo(0.5, 12);
   });
 
+  it('floors and caps in whole units, read as the user wrote them (0.3 × 10 is 3 units, not 4)', async () => {
+    // in floating point 0.3 × 10 = 3.0000000000000004 and 0.29 × 100 = 28.999999999999996
+    const s = await solve(problem([{ a: 1, lo: 0.3, w: 0 }, { a: 1, hi: 0.29 }], { budget: 10, unitsPerTask: [10, 100] }), { policy: 'dp' });
+    expect(s.counts).toEqual([3, 29]);
+    const m = await solve(problem([{ a: 1, lo: 0.3, w: 0 }, { a: 1, hi: 0.29 }], { budget: 10, unitsPerTask: [10, 100] }), { policy: 'milp' });
+    expect(m.counts).toEqual([3, 29]);
+  });
+
   it('floors and caps are whole units inside the bounds; costs on a decimal grid', async () => {
     const s = await solve(problem([{ a: 0.3, lo: 0.15, w: 0 }, { a: 0.7, hi: 0.35 }], { budget: 1 }), { policy: 'dp' });
     expect(s.counts).toEqual([2, 3]); // floor 1.5 → 2 units, cap 3.5 → 3
@@ -172,6 +180,19 @@ describe('infeasibility explained', () => {
     expect(s.explanation).toBe('floors alone need 2 s of time, the time budget is 1 s (t0 1, t1 1).');
     const both = await solve(problem([{ a: 10, t: 2, lo: 0.5 }, { a: 10, t: 2, lo: 0.5 }], { budget: 5, timeBudget: 3 }), { policy: 'milp' });
     expect(both.explanation).toBe('floors alone need 10 attention units, the budget is 5 (t0 5, t1 5). The least budget that is feasible is 10.');
+    // a task without a floor is no offender
+    const three = await solve(problem([{ a: 10, lo: 0.5 }, { a: 30 }, { a: 20, lo: 0.5 }], { budget: 5 }), { policy: 'lp' });
+    expect(three.explanation).toBe('floors alone need 15 attention units, the budget is 5 (t2 10, t0 5). The least budget that is feasible is 15.');
+  });
+
+  it('milp and dp explain with floors rounded up to whole units', async () => {
+    // floor 0.15 of 10 units is 2 units (0.2): 2 attention, over a budget of 1.6 the fractional floor (1.5) fits
+    for (const policy of ['milp', 'dp'] as const) {
+      const s = await solve(problem([{ a: 10, lo: 0.15 }, {}], { budget: 1.6 }), { policy });
+      expect(s.status).toBe('infeasible');
+      expect(s.explanation).toBe('floors alone need 2 attention units, the budget is 1.6 (t0 2). The least budget that is feasible is 2.');
+    }
+    expect((await solve(problem([{ a: 10, lo: 0.15 }, {}], { budget: 1.6 }), { policy: 'lp' })).status).toBe('optimal');
   });
 });
 
@@ -193,6 +214,14 @@ describe('the solve record', () => {
     const s = await solve(problem([{ w: 3 }, { w: 1 }, { w: 1 }], { budget: 1.5, shareCap: 0.4 }), { policy: 'lp' });
     expect(s.pi[0]).toBeCloseTo(0.6, 9);
     expect(s.binding.slice(0, 2)).toEqual(['attention', 'share:t0']);
+  });
+
+  it('names the engine that solved it, and describes every policy', async () => {
+    const p = problem([{}, {}]);
+    expect((await solve(p, { policy: 'lp' })).engine).toMatch(/^GLPK \d+\.\d+ \(glpk\.js\)$/);
+    expect((await solve(p, { policy: 'milp' })).engine).toMatch(/^HiGHS \d+\.\d+\.\d+$/);
+    expect(Object.keys(POLICIES)).toEqual(['uniform', 'size', 'temperature', 'seed-formula', 'lp', 'milp', 'dp', 'curve']);
+    for (const rule of Object.values(POLICIES)) expect(rule).toMatch(/π|LP|whole|dynamic/);
   });
 
   it('binds: a row within 1e-7 of its cap binds, one further under does not', () => {
