@@ -6,7 +6,7 @@
 // --max-minutes: all modules' time; a run still going then is stopped and reported unfinished, not failed.
 // MUTATION_BREAK=S fails the run when a module scores below S %.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { modules } from './modules.mjs';
@@ -37,6 +37,8 @@ for (const name of names) {
   }
   // a run over some files (or lines) keeps its own report (and incremental file), not the module's
   const tag = since ? `${name}-since` : only ? `${name}-${only.map((f) => basename(f, '.ts')).join('+')}` : name;
+  const reportFile = join(root, `reports/mutation/${tag}.json`);
+  rmSync(reportFile, { force: true }); // no report afterwards: no mutant on those lines (comments, types)
   const started = Date.now(), left = maxMinutes ? deadline - started : null;
   if (left !== null && left <= 0) {
     scores.push({ name: tag, unfinished: true, minutes: '0.0' });
@@ -53,7 +55,7 @@ for (const name of names) {
     continue;
   }
   if (r.status !== 0) failed = true;
-  const report = JSON.parse(readFileSync(join(root, `reports/mutation/${tag}.json`), 'utf8'));
+  const report = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : { files: {} };
   let killed = 0, survived = 0, noCoverage = 0, timeout = 0;
   for (const f of Object.values(report.files)) for (const x of f.mutants) {
     if (x.status === 'Killed') killed++;
