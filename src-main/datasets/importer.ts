@@ -66,24 +66,27 @@ async function* decoded(path: string, onBytes: (n: number) => void): AsyncGenera
   }
 }
 
-/** Lines into `chunk` before the first one that is not valid UTF-8 (a sequence cut at the chunk's edge counts as valid). */
+/** Lines into `chunk` before the first one that is not valid UTF-8 (the last, unterminated line if none before it is). */
 function badLineOffset(chunk: Buffer): number {
   let start = 0, k = 0;
-  for (let i = 0; i <= chunk.length; i++) {
-    if (i === chunk.length || chunk[i] === 10) {
-      if (!isUtf8(chunk.subarray(start, i)) && i < chunk.length) return k;
-      start = i + 1;
-      k++;
-    }
+  for (let i = 0; i < chunk.length; i++) {
+    if (chunk[i] !== 10) continue;
+    if (!isUtf8(chunk.subarray(start, i))) return k;
+    start = i + 1;
+    k++;
   }
-  return Math.max(0, k - 1);
+  return k;
 }
 
+/** The column the user named, which must be there. */
+function named(columns: string[], wanted: string, what: string): string {
+  if (!columns.includes(wanted)) throw new LabError('invalid_input', `${what} column: no column '${excerpt(wanted)}' in the file (columns: ${excerptList(columns)})`);
+  return wanted;
+}
+
+/** The column the user named, or the first of `guesses` (in order of preference) among the columns. */
 function pick(columns: string[], wanted: string | undefined, guesses: string[], what: string, flag: string): string {
-  if (wanted !== undefined) {
-    if (!columns.includes(wanted)) throw new LabError('invalid_input', `${what} column: no column '${excerpt(wanted)}' in the file (columns: ${excerptList(columns)})`);
-    return wanted;
-  }
+  if (wanted !== undefined) return named(columns, wanted, what);
   const found = guesses.map((g) => columns.find((c) => c.trim().toLowerCase() === g)).find((c) => c !== undefined);
   if (!found) throw new LabError('invalid_input', `${what} column: none is obviously the ${what}; name it with ${flag} (columns: ${excerptList(columns)})`);
   return found;
@@ -141,7 +144,7 @@ class Rows {
     return (this.columns = {
       text: pick(columns, o.textColumn, TEXT_NAMES, 'text', '--text'),
       label: pick(columns, o.labelColumn, LABEL_NAMES, 'label', '--label'),
-      split: o.splitColumn === undefined ? null : pick(columns, o.splitColumn, [], 'split', '--split'),
+      split: o.splitColumn === undefined ? null : named(columns, o.splitColumn, 'split'),
     });
   }
 
@@ -156,7 +159,7 @@ class Rows {
       this.labelIndex.set(l, (id = this.labelIndex.size));
     }
     if (cols.split !== null) {
-      const s = SPLIT_VALUES[String(split ?? '').trim().toLowerCase()];
+      const s = SPLIT_VALUES[String(split).trim().toLowerCase()]; // undefined, null: no split
       if (!s) fail(line, `split '${excerpt(split ?? '')}' in column '${excerpt(cols.split)}' is none of train, validation, test`);
       this.splits.push(s);
     }
@@ -193,7 +196,7 @@ async function readJsonl(source: Readable, rows: Rows): Promise<void> {
 function readDelimited(source: Readable, delimiter: string, rows: Rows): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let failure: unknown = null; // abort() calls complete() at once: it must not resolve over the failure
-    let header: string[] | null = null, textAt = 0, labelAt = 0, splitAt = -1, line = 1;
+    let header: string[] | null = null, textAt: number, labelAt: number, splitAt: number, line = 1; // the indices: set by the header
     Papa.parse<string[]>(source, {
       delimiter,
       skipEmptyLines: 'greedy',
@@ -220,7 +223,6 @@ function readDelimited(source: Readable, delimiter: string, rows: Rows): Promise
       },
       complete: () => (failure ? reject(failure) : resolve()),
       error: (e: Error) => reject(e instanceof LabError ? e : new LabError('invalid_input', `file: ${excerpt(e.message, 200)}`)),
-    });
-    source.on('error', reject);
+    }); // a read error reaches `error` too (Papa listens to the stream)
   });
 }

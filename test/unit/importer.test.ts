@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importDataset, trainingVocabulary, OOV } from '../../src-main/datasets';
@@ -111,6 +111,38 @@ describe('imports', () => {
     expect(j.columns).toEqual({ text: 'review', label: 'sentiment', split: null });
   });
 
+  it('knows every column name it guesses', async () => {
+    const text = ['text', 'content', 'body', 'message', 'sentence', 'review', 'document', 'name', 'comment'];
+    const label = ['label', 'class', 'category', 'target', 'y', 'sentiment', 'party', 'gender', 'tag'];
+    for (let i = 0; i < text.length; i++) {
+      const r = await readRows(file(`g${i}.csv`, csv([['other', text[i], label[i]], ['o', 'a', 'x'], ['o', 'b', 'y']])));
+      expect(r.columns).toEqual({ text: text[i], label: label[i], split: null });
+    }
+    await expect(readRows(file('nt.csv', csv([['words', 'label'], ['a', 'x'], ['b', 'y']])))).rejects.toThrow(/^text column: none is obviously the text; name it with --text \(columns: words, label\)$/);
+  });
+
+  it('JSONL keys are guessed whatever their spacing; the first record fixes the columns', async () => {
+    const r = await readRows(file('sp.jsonl', '{" Text ":"a","label":"x"}\n{" Text ":"b","label":"y"}\n'));
+    expect(r.texts).toEqual(['a', 'b']);
+    // a later record without the text is refused, not read from another column
+    await expect(readRows(file('later.jsonl', '{"text":"a","label":"x"}\n{"body":"b","label":"y"}\n'))).rejects.toThrow(/^line 2: empty text in column 'text'$/);
+    await expect(readRows(file('nolab.jsonl', '{"text":"a","label":"x"}\n{"text":"b"}\n'))).rejects.toThrow(/^line 2: no label in column 'label'$/);
+    await expect(readRows(file('nosp.jsonl', '{"text":"a","label":"x","part":"train"}\n{"text":"b","label":"y"}\n'), { splitColumn: 'part' })).rejects.toThrow(/^line 2: split '' in column 'part' is none of train, validation, test$/);
+  });
+
+  it('CSV: a split column may come first', async () => {
+    const r = await readRows(file('first.csv', csv([['part', 'text', 'label'], ['test', 'a', 'x'], ['train', 'b', 'y']])), { splitColumn: 'part' });
+    expect(r.splits).toEqual(['test', 'train']);
+  });
+
+  it('a character across the first megabyte boundary is read whole', async () => {
+    const head = 'text,label\n';
+    const filler = 'a'.repeat(1024 * 1024 - head.length - 1); // 'é' (2 bytes) starts at the last byte of the first 1 MiB read
+    const r = await readRows(file('straddle.csv', `${head}${filler}é,x\nb,y\n`));
+    expect(r.texts[0].endsWith('aé')).toBe(true);
+    expect(r.labels).toEqual(['x', 'y']);
+  });
+
   it('a named column wins over a guess', async () => {
     const r = await readRows(file('named.csv', csv([['text', 'label', 'note', 'kind'], ['a', 'x', 'n1', 'k1'], ['b', 'y', 'n2', 'k2']])), { textColumn: 'note', labelColumn: 'kind' });
     expect(r.texts).toEqual(['n1', 'n2']);
@@ -124,9 +156,12 @@ describe('imports', () => {
     expect(r.texts).toEqual(['a, b and c', 'd']);
   });
 
-  it('a UTF-8 byte-order mark is not part of the first column name', async () => {
-    const r = await readRows(file('bom.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('text,label\nbonjour,fr\nhello,en\n')])));
+  it('a UTF-8 byte-order mark is not part of the first column name (nor of the first JSON line)', async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const r = await readRows(file('bom.csv', Buffer.concat([bom, Buffer.from('text,label\nbonjour,fr\nhello,en\n')])));
     expect(r.columns.text).toBe('text');
+    const j = await readRows(file('bom.jsonl', Buffer.concat([bom, Buffer.from('{"text":"bonjour","label":"fr"}\n{"text":"hello","label":"en"}\n')])));
+    expect(j.texts).toEqual(['bonjour', 'hello']);
   });
 
   it('JSONL: blank lines skipped, the split column read, lines counted from 1 in errors', async () => {
@@ -198,6 +233,7 @@ describe('imports', () => {
     ['a header naming a column twice', 'twice.csv', csv([['text', 'label', ' text'], ['a', 'x', 'b']]), {}, /^line 1: the header names a column twice/],
     ['empty text', 'emptytext.csv', csv([['text', 'label'], ['fine', 'a'], ['   ', 'b'], ['ok', 'a']]), {}, /^line 3: empty text in column 'text'/],
     ['empty text after a field over two lines', 'emptytext2.csv', 'text,label\n"two\nlines",a\nok,b\n"",a\n', {}, /^line 5: empty text in column 'text'/],
+    ['empty text after a field that starts on a new line', 'emptytext3.csv', 'text,label\n"\nlines",a\nok,b\n"",a\n', {}, /^line 5: empty text in column 'text'/],
     ['a missing label', 'nolabel.csv', csv([['text', 'label'], ['fine', 'a'], ['ok', 'b'], ['no label', '']]), {}, /^line 4: no label/],
     ['a blank label', 'blanklabel.csv', csv([['text', 'label'], ['fine', 'a'], ['ok', 'b'], ['no label', '  ']]), {}, /^line 4: no label in column 'label'/],
     ['a JSONL text that is not a string', 'num.jsonl', '{"text":"a","label":"x"}\n{"text":5,"label":"y"}\n', {}, /^line 2: empty text in column 'text'/],
@@ -209,6 +245,7 @@ describe('imports', () => {
     ['an unterminated quote', 'quote.csv', 'text,label\nok,a\n"never closed,b\n', {}, /^line 3: .*Quote/i],
     ['bytes that are not UTF-8', 'latin1.csv', Buffer.concat([Buffer.from('text,label\nok,a\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2c, 0x62, 0x0a])]), {}, /^line 3: not valid UTF-8/],
     ['bytes that are not UTF-8 past the first megabyte', 'latin1big.csv', Buffer.concat([Buffer.from('text,label\n' + 'ok,a\n'.repeat(210_000)), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2c, 0x62, 0x0a])]), {}, /^line 210002: not valid UTF-8/], // past the 1 MiB first chunk
+    ['bytes that are not UTF-8 on an unterminated last line', 'latin1last.csv', Buffer.concat([Buffer.from('text,label\nok,a\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2c, 0x62])]), {}, /^line 3: not valid UTF-8/],
     ['a file cut inside a character', 'cut.csv', Buffer.concat([Buffer.from('text,label\nok,a\nfine,'), Buffer.from([0xc3])]), {}, /^line 3: not valid UTF-8/],
     ['a JSONL line that is not JSON', 'bad.jsonl', '{"text":"a","label":"x"}\n{"text": oops}\n', {}, /^line 2: not valid JSON/],
     ['an unknown extension', 'data.xlsx', good, {}, /cannot tell the format of 'data\.xlsx'/],
@@ -219,11 +256,17 @@ describe('imports', () => {
       const db = store.openDb(join(dir, 'lab.db'));
       await importDataset(db, file('keep.csv', good), { name: 'kept' });
       const before = store.dbInfo(db).counts;
-      await expect(importDataset(db, file(name, content), opts)).rejects.toThrow(message);
+      const e = await importDataset(db, file(name, content), opts).catch((x: unknown) => x);
+      expect(e).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(message) }); // the user's to fix: HTTP 400, exit code 1
       expect(store.dbInfo(db).counts).toEqual(before);
       expect(store.readExamples(db, store.findDatasetByName(db, 'kept')!.id, 'train')).toHaveLength(12);
       db.close();
     });
+
+  it('a file that cannot be read to its end is refused by name', async () => {
+    mkdirSync(join(dir, 'folder.csv'));
+    await expect(readRows(join(dir, 'folder.csv'))).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/^file: EISDIR/) });
+  });
 
   it('refuses a file that is not there by its path', async () => {
     await expect(readRows(join(dir, 'missing.csv'))).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/^file: '.*missing\.csv' cannot be read$/) });
