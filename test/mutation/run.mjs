@@ -55,6 +55,10 @@ for (const name of names) {
     continue;
   }
   if (r.status !== 0) failed = true;
+  if (r.status !== 0 && !existsSync(reportFile)) {
+    scores.push({ name: tag, error: true, minutes }); // Stryker stopped before testing a mutant (see its log above)
+    continue;
+  }
   const report = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : { files: {} };
   let killed = 0, survived = 0, noCoverage = 0, timeout = 0;
   for (const f of Object.values(report.files)) for (const x of f.mutants) {
@@ -69,7 +73,7 @@ for (const name of names) {
 if (since && !scores.length) console.log(`mutation: no module's mutated lines changed since ${since}`);
 else {
   console.log('\n| module | mutants | killed | survived | no coverage | score | minutes |\n|---|---|---|---|---|---|---|');
-  for (const s of scores) console.log(s.unfinished ? `| ${s.name} | unfinished | | | | | ${s.minutes} |` : `| ${s.name} | ${s.total} | ${s.killed} | ${s.survived} | ${s.noCoverage} | ${s.score.toFixed(1)} % | ${s.minutes} |`);
+  for (const s of scores) console.log(s.unfinished || s.error ? `| ${s.name} | ${s.error ? 'failed' : 'unfinished'} | | | | | ${s.minutes} |` : `| ${s.name} | ${s.total} | ${s.killed} | ${s.survived} | ${s.noCoverage} | ${s.score.toFixed(1)} % | ${s.minutes} |`);
 }
 if (failed) process.exit(1);
 

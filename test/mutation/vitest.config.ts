@@ -2,4 +2,5 @@ import { defineConfig } from 'vitest/config';
 import base from '../vitest.config';
 
 /** The unit tests of one module (MUTATION_TESTS, comma-separated), for Stryker's runs; include replaced, not merged. */
-export default defineConfig({ ...base, test: { ...base.test, include: (process.env.MUTATION_TESTS ?? 'test/unit/**/*.test.ts').split(',') } });
+// A loaded machine (Stryker beside other work) slows the tests that spawn the CLI: more time before one counts as failed.
+export default defineConfig({ ...base, test: { ...base.test, include: (process.env.MUTATION_TESTS ?? 'test/unit/**/*.test.ts').split(','), testTimeout: 120_000 } });
