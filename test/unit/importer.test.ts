@@ -245,6 +245,7 @@ describe('imports', () => {
     ['an unterminated quote', 'quote.csv', 'text,label\nok,a\n"never closed,b\n', {}, /^line 3: .*Quote/i],
     ['bytes that are not UTF-8', 'latin1.csv', Buffer.concat([Buffer.from('text,label\nok,a\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2c, 0x62, 0x0a])]), {}, /^line 3: not valid UTF-8/],
     ['bytes that are not UTF-8 past the first megabyte', 'latin1big.csv', Buffer.concat([Buffer.from('text,label\n' + 'ok,a\n'.repeat(210_000)), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2c, 0x62, 0x0a])]), {}, /^line 210002: not valid UTF-8/], // past the 1 MiB first chunk
+    ['bytes that are not UTF-8 after a line ending in a two-byte character', 'latin1after.csv', Buffer.concat([Buffer.from('text,label\nok,é\nfine,a\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2c, 0x62, 0x0a])]), {}, /^line 4: not valid UTF-8/],
     ['bytes that are not UTF-8 on an unterminated last line', 'latin1last.csv', Buffer.concat([Buffer.from('text,label\nok,a\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2c, 0x62])]), {}, /^line 3: not valid UTF-8/],
     ['a file cut inside a character', 'cut.csv', Buffer.concat([Buffer.from('text,label\nok,a\nfine,'), Buffer.from([0xc3])]), {}, /^line 3: not valid UTF-8/],
     ['a JSONL line that is not JSON', 'bad.jsonl', '{"text":"a","label":"x"}\n{"text": oops}\n', {}, /^line 2: not valid JSON/],
