@@ -26,6 +26,7 @@ describe('the heuristic policies', () => {
     expect(s.binding).toEqual(['attention']);
     expect(s.notes).toEqual([]);
     expect(s.engine).toBe('closed form (the lab)');
+    expect(s.duals).toEqual({ attention: null, time: null }); // no shadow prices without an LP
     expect(s.counts).toEqual(s.pi.map((v) => v * 10));
   });
 
@@ -83,6 +84,7 @@ describe('dp', () => {
     expect(s.objective.attention).toBeCloseTo(4, 12);
     expect(s.engine).toBe('dynamic programme (the lab)');
     expect(s.status).toBe('optimal');
+    expect(s.notes).toEqual([]);
     // a value reached below the budget: the least spend reaching it, not the budget
     const cheap = await solve(problem([{ a: 1, w: 1, hi: 0.5 }, { a: 1, w: 0 }], { budget: 4 }), { policy: 'dp' });
     expect(cheap.counts).toEqual([5, 0]);
@@ -210,10 +212,12 @@ describe('the solve record', () => {
   });
 
   it('a share cap that binds names its tasks', async () => {
-    // t0 is the best buy, but at most 0.4 of the total 1.5 the budget buys
-    const s = await solve(problem([{ w: 3 }, { w: 1 }, { w: 1 }], { budget: 1.5, shareCap: 0.4 }), { policy: 'lp' });
-    expect(s.pi[0]).toBeCloseTo(0.6, 9);
-    expect(s.binding.slice(0, 2)).toEqual(['attention', 'share:t0']);
+    // t0 then t1 are the best buys, each at most 0.4 of the total 1.5 the budget buys; t2 takes the rest
+    for (const policy of ['lp', 'milp'] as const) {
+      const s = await solve(problem([{ w: 3 }, { w: 2 }, { w: 1 }], { budget: 1.5, shareCap: 0.4 }), { policy });
+      close(s.pi, [0.6, 0.6, 0.3]);
+      expect(s.binding).toEqual(['attention', 'share:t0', 'share:t1']);
+    }
   });
 
   it('names the engine that solved it, and describes every policy', async () => {
@@ -235,6 +239,7 @@ describe('sweeps', () => {
     const sw = await sweep(p, SolveParams.parse({ policy: 'lp' }), 3);
     expect(sw.points.map((x) => x.budget)).toEqual([0.5, 2.25, 4]);
     expect(sw.totalAttention).toBe(4);
+    expect(sw.tasks).toEqual(['t0', 't1']);
     close(sw.points.map((x) => x.value), [0.5, 1 + 1.25 / 3, 2]);
     const one = await sweep(p, SolveParams.parse({ policy: 'lp' }), 1);
     expect(one.points.map((x) => x.budget)).toEqual([4]);
@@ -269,6 +274,8 @@ describe('the problem', () => {
   it('checkProblem refuses each bad field by name, and takes the edges', () => {
     const bad: [Partial<Problem>, T, string][] = [
       [{ budget: -1 }, {}, 'budget: must be a finite number > 0 (got -1)'],
+      [{ budget: 0 }, {}, 'budget: must be a finite number > 0 (got 0)'],
+      [{}, { lo: 0.6, hi: 0.4 }, "tasks[1] 't1'.floor: floor 0.6 exceeds cap 0.4"],
       [{ budget: Infinity }, {}, 'budget: must be a finite number > 0 (got Infinity)'],
       [{ timeBudget: 0 }, {}, 'timeBudget: must be a finite number > 0 (got 0)'],
       [{ timeBudget: Infinity }, {}, 'timeBudget: must be a finite number > 0 (got Infinity)'],
@@ -283,7 +290,11 @@ describe('the problem', () => {
       [{}, { name: 't0' }, "tasks[1] 't0'.name: duplicate task name"],
       [{}, { a: -1 }, "tasks[1] 't1'.attentionCost: must be a finite number ≥ 0 (got -1)"],
     ];
-    for (const [over, task, message] of bad) expect(() => checkProblem(problem([{}, task], over))).toThrow(message);
+    for (const [over, task, message] of bad) {
+      let e: unknown;
+      try { checkProblem(problem([{}, task], over)); } catch (x) { e = x; }
+      expect(e).toMatchObject({ code: 'invalid_input', message });
+    }
     const edges = problem([{ a: 0, t: 0, w: 0, lo: 0, hi: 0 }, { lo: 1, hi: 1, n: 1 }], { shareCap: 1, timeBudget: 1e-9 });
     expect(checkProblem(edges)).toBe(edges);
   });
