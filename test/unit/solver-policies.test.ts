@@ -108,10 +108,18 @@ describe('dp', () => {
   });
 
   it('refuses what it cannot solve, naming the way out', () => {
-    expect(() => dp(problem([{}], { shareCap: 0.5 }))).toThrow(/^shareCap: dp handles the attention budget and the bounds only; use milp with a share cap$/);
-    expect(() => dp(problem([{}], { timeBudget: 1 }))).toThrow(/^timeBudget: dp handles/);
-    expect(() => dp(problem([{ a: 1 }, { a: Math.PI }]))).toThrow(/^dp needs attention per unit on a decimal grid: task 't1' costs 0\.314159\d* per unit \(a = 3\.14159\d* over 10 units\); use milp$/);
-    expect(() => dp(problem([{ a: 1 }], { budget: 1000, unitsPerTask: [1000] }))).toThrow(/^dp would fill 1\.0e\+9 cells \(budget 1000000 grid units\); it is meant for small sets — use milp$/);
+    const refusal = (f: () => unknown, message: RegExp) => {
+      let e: unknown;
+      try { f(); } catch (x) { e = x; }
+      expect(e).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(message) });
+    };
+    refusal(() => dp(problem([{}], { shareCap: 0.5 })), /^shareCap: dp handles the attention budget and the bounds only; use milp with a share cap$/);
+    refusal(() => dp(problem([{}], { timeBudget: 1 })), /^timeBudget: dp handles/);
+    refusal(() => dp(problem([{ a: 1 }, { a: Math.PI }])), /^dp needs attention per unit on a decimal grid: task 't1' costs 0\.314159\d* per unit \(a = 3\.14159\d* over 10 units\); use milp$/);
+    refusal(() => dp(problem([{ a: 1 }], { budget: 1000, unitsPerTask: [1000] })), /^dp would fill 1\.0e\+9 cells \(budget 1000000 grid units\); it is meant for small sets — use milp$/);
+    refusal(() => dp(problem([{ a: 1, lo: 0.5 }], { budget: 1000, unitsPerTask: [1000] })), /^dp would fill 5\.0e\+8 cells/); // only counts from the floor up
+    // a millionth per unit is the finest grid dp takes
+    expect(dp(problem([{ a: 0.001 }], { budget: 0.001, unitsPerTask: [1000] }))).toEqual({ counts: [1000], value: 1, status: 'optimal' });
     expect(dp(problem([{ a: 1 }], { budget: 1, unitsPerTask: [1000] }))).toEqual({ counts: [1000], value: 1, status: 'optimal' });
   });
 });
@@ -155,6 +163,10 @@ describe('the curve policy', () => {
     expect(untimed.duals.attention!).toBeGreaterThan(0);
   });
 
+  it('a task without a curve is refused by name', async () => {
+    await expect(solve(problem([{}, {}]), { policy: 'curve', curves: { t0: curves.t0 } })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/^curves: the curve policy needs a learning curve for task 't1' \(tasks\[1\]\)/) });
+  });
+
   it('all weights 0 predict 0; floors over the budget are infeasible', async () => {
     const s = await solve(problem([{ w: 0, n: 100 }, { w: 0, n: 100 }]), { policy: 'curve', curves });
     expect(s.objective.predictedAccuracy).toBe(0);
@@ -185,6 +197,18 @@ describe('infeasibility explained', () => {
     // a task without a floor is no offender
     const three = await solve(problem([{ a: 10, lo: 0.5 }, { a: 30 }, { a: 20, lo: 0.5 }], { budget: 5 }), { policy: 'lp' });
     expect(three.explanation).toBe('floors alone need 15 attention units, the budget is 5 (t2 10, t0 5). The least budget that is feasible is 15.');
+  });
+
+  it('no time budget: the time the floors take is no reason; three offenders are named without "largest"', async () => {
+    const s = await solve(problem([{ a: 10, t: 5, lo: 0.5 }, { a: 10, t: 5, lo: 0.5 }, { a: 20, t: 5, lo: 0.5 }], { budget: 5 }), { policy: 'lp' });
+    expect(s.explanation).toBe('floors alone need 20 attention units, the budget is 5 (t2 10, t0 5, t1 5). The least budget that is feasible is 20.');
+  });
+
+  it('a share cap under 1/n with one floor above 0, and the floors over the time budget: both said', async () => {
+    // π0 ≥ 0.1 but every π ≤ 0.2 S: S ≤ 0.6 S, so S = 0; no attention budget helps
+    const s = await solve(problem([{ lo: 0.1, t: 1 }, {}, {}], { budget: 10, shareCap: 0.2, timeBudget: 0.05 }), { policy: 'lp' });
+    expect(s.explanation).toBe('floors alone need 0.1 s of time, the time budget is 0.05 s (t0 0.1); a share cap of 0.2 over 3 tasks cannot hold (the shares would sum to at most 0.6 of the total) while any floor is above 0.');
+    expect(s.leastBudget).toBeNull();
   });
 
   it('milp and dp explain with floors rounded up to whole units', async () => {
