@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { SolveParams, type SolveParams as Params, type TaskSet } from '../../src-main/api/schemas';
 import { accuracyAt, checkProblem, POLICIES, problemFromTaskSet, type Problem, solveAllocation, sweep } from '../../src-main/solver';
 import { dp } from '../../src-main/solver/dp';
+import { solveDirect } from '../../src-main/solver/glpk';
+import { solveHighs } from '../../src-main/solver/highs';
 import { binds } from '../../src-main/solver/problem';
 
 const solve = (p: Problem, params: Params) => solveAllocation(p, SolveParams.parse(params));
@@ -321,5 +323,28 @@ describe('the problem', () => {
     }
     const edges = problem([{ a: 0, t: 0, w: 0, lo: 0, hi: 0 }, { lo: 1, hi: 1, n: 1 }], { shareCap: 1, timeBudget: 1e-9 });
     expect(checkProblem(edges)).toBe(edges);
+  });
+});
+
+describe('rows the engines never see', () => {
+  // A row whose every coefficient is 0 (every task free of attention, say) decides feasibility
+  // alone; glpk and HiGHS both refuse such a row, so the lab checks 0 ≤ / ≥ / = rhs itself.
+  const lp = (sense: '<=' | '>=' | '=', rhs: number, coef = [0, 0]) => ({ c: [1, 2], lo: [0, 0], hi: [1, 1], rows: [{ name: 'r', coef, sense, rhs }] });
+  it.each([
+    ['<=', 1, 'optimal'], ['<=', 0, 'optimal'], ['<=', -1, 'infeasible'],
+    ['>=', -1, 'optimal'], ['>=', 0, 'optimal'], ['>=', 1, 'infeasible'],
+    ['=', 0, 'optimal'], ['=', 1, 'infeasible'], ['=', -1, 'infeasible'],
+  ] as const)('0 %s %d is %s, on glpk and on HiGHS', async (sense, rhs, status) => {
+    for (const solve of [solveDirect, solveHighs]) {
+      const r = await solve(lp(sense, rhs));
+      expect(r.status).toBe(status);
+      if (status === 'optimal') expect(r.z).toBeCloseTo(3, 9);
+    }
+  });
+
+  it('a coefficient 1e-300 times the row\'s largest is dropped, not handed to glpk (whose scaling aborts on it)', async () => {
+    const r = await solveDirect(lp('<=', 1, [1, 1e-300]));
+    expect(r.status).toBe('optimal');
+    expect(r.z).toBeCloseTo(2 + 1, 9); // x1 free of the row: 1 at its cap; x0 takes the row's 1
   });
 });
