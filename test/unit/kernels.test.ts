@@ -5,7 +5,7 @@ import { Arena } from '../../src-main/training/arena';
 import { initBackend } from '../../src-main/training/backend';
 import { BAG_WASM } from '../../src-main/training/wasm/bagWasm';
 import { EmbeddingTable } from '../../src-main/training/embedding';
-import { useLabKernels, useStockKernels } from '../../src-main/training/kernels';
+import { LAB_KERNELS, useLabKernels, useStockKernels } from '../../src-main/training/kernels';
 import { MultiTaskModel } from '../../src-main/training/model';
 import { rng } from '../../src-main/datasets/split';
 
@@ -27,6 +27,29 @@ beforeAll(async () => {
   await initBackend('cpu');
 });
 afterAll(() => useLabKernels());
+
+describe('registration', () => {
+  it('once the CPU backend is up TF.js runs the lab\'s kernels, and the stock ones come back on request', () => {
+    // initBackend('cpu') (beforeAll) is the app's own path: it must have registered them
+    const running = () => LAB_KERNELS.map((k) => tf.getKernel(k.kernelName, 'cpu')?.kernelFunc);
+    expect(running()).toEqual(LAB_KERNELS.map((k) => k.kernelFunc));
+    useLabKernels(); // idempotent: a second call keeps the stock kernels it saved
+    useStockKernels();
+    const stock = running();
+    stock.forEach((f, i) => {
+      expect(f).toBeTypeOf('function');
+      expect(f).not.toBe(LAB_KERNELS[i].kernelFunc);
+    });
+    useStockKernels(); // nothing to put back twice
+    expect(running()).toEqual(stock);
+    // what a user would see: a [64 × 192] · [192 × 64] product summed in another order, so not bit for bit the stock one
+    const r = rng(5), a = tf.tensor2d(Float32Array.from({ length: 64 * 192 }, () => r() - 0.5), [64, 192]), b = tf.tensor2d(Float32Array.from({ length: 192 * 64 }, () => r() - 0.5), [192, 64]);
+    const { stock: s, lab } = both(() => values(tf.matMul(a, b)));
+    expect(running()).toEqual(LAB_KERNELS.map((k) => k.kernelFunc));
+    close(lab, s);
+    expect(lab).not.toEqual(s);
+  });
+});
 
 describe('lab CPU kernels agree with the stock kernels', () => {
   const r = rng(3);

@@ -10,12 +10,13 @@ import { rng } from '../../src-main/datasets/split';
 import * as store from '../../src-main/store';
 import { initBackend } from '../../src-main/training/backend';
 import { readCheckpoint } from '../../src-main/training/checkpoint';
-import { loadTrainingData, type TrainingData } from '../../src-main/training/data';
+import { loadTrainingData, type Split, type TaskData, type TrainingData } from '../../src-main/training/data';
 import { loadTrainingDataCached } from '../../src-main/training/dataCache';
 import { BagGraphModel } from '../../src-main/training/bagGraph';
 import { BagModel } from '../../src-main/training/bagModel';
 import { MultiTaskModel, type Model, type ModelConfig, type ModelKind, type ModelState } from '../../src-main/training/model';
-import { planEpoch, train, type TrainConfig } from '../../src-main/training/train';
+import { evaluateSplit, majority, planEpoch, train, type TrainConfig } from '../../src-main/training/train';
+import { createModel } from '../../src-main/training/paths';
 import { toyCsv } from './helpers/toy';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'attention-lab-train-'));
@@ -23,9 +24,9 @@ const CONFIG: TrainConfig = { model: 'bag', dim: 16, hidden: 16, lr: 0.01, batch
 /** Metric values without the wall clock, which no two runs share. */
 const values = (ps: MetricPoint[]) => ps.filter((p) => p.metric !== 'samples_per_s').map((p) => `${p.epoch}/${p.task}/${p.metric}=${p.value}@${p.attention}`);
 
-async function collect(data: TrainingData, c: TrainConfig, start: Parameters<typeof train>[3], pi = [1, 1]) {
+async function collect(data: TrainingData, c: TrainConfig, start: Parameters<typeof train>[3], pi = [1, 1], weight = [1, 1]) {
   const points: MetricPoint[] = [];
-  const result = await train(data, data.tasks.map((_, i) => ({ pi: pi[i], weight: 1 })), c, start, { epoch: (r) => points.push(...r.points) });
+  const result = await train(data, data.tasks.map((_, i) => ({ pi: pi[i], weight: weight[i] })), c, start, { epoch: (r) => points.push(...r.points) });
   return { points, result };
 }
 
@@ -102,6 +103,24 @@ describe('the training loop', () => {
     expect(result.tasks[1].testAccuracy).toBeLessThan(0.75);
   });
 
+  it('the task weights change what is learned: w = 0 leaves a head as it was drawn, and only their ratios count', async () => {
+    const final = (ps: MetricPoint[], task: string) => ps.find((p) => p.epoch === 3 && p.task === task && p.metric === 'val.loss')!.value;
+    const dir = tmp();
+    const zero = await collect(data, CONFIG, { checkpointDir: dir }, [1, 1], [0, 1]);
+    const drawn = createModel({ kind: CONFIG.model, vocab: data.vocab.length, dim: CONFIG.dim, hidden: CONFIG.hidden, heads: data.tasks.map((t) => ({ name: t.name, classes: t.labels.length })), lr: CONFIG.lr, seed: CONFIG.seed, maxLength: 1 }).state();
+    const trained = readCheckpoint(join(dir, 'epoch-3.ckpt')).state;
+    expect(Array.from(trained['var.head.fruit.w'])).toEqual(Array.from(drawn['var.head.fruit.w']));
+    expect(Array.from(trained['var.head.fruit.b'])).toEqual(Array.from(drawn['var.head.fruit.b']));
+    expect(Array.from(trained['var.head.stone.w'])).not.toEqual(Array.from(drawn['var.head.stone.w']));
+    expect(zero.points.some((p) => p.task === 'fruit' && p.metric === 'train.loss')).toBe(false);
+    const fruitHeavy = await collect(data, CONFIG, { checkpointDir: tmp() }, [1, 1], [10, 1]);
+    const stoneHeavy = await collect(data, CONFIG, { checkpointDir: tmp() }, [1, 1], [1, 10]);
+    // under Adam a weight moves the shared encoder, not a head's own scale: the runs differ, neither is simply better on toy data
+    expect(final(fruitHeavy.points, 'fruit')).not.toBe(final(stoneHeavy.points, 'fruit'));
+    const scaled = await collect(data, CONFIG, { checkpointDir: tmp() }, [1, 1], [100, 10]);
+    expect(values(scaled.points)).toEqual(values(fruitHeavy.points)); // the loss is scaled by w / mean w
+  });
+
   it('resumes from a checkpoint exactly where the uninterrupted run would be', async () => {
     const whole = await collect(data, CONFIG, { checkpointDir: tmp() });
     const dir = tmp();
@@ -164,54 +183,51 @@ describe('the training loop', () => {
   });
 });
 
-describe('encoders: the table gradient each builds in JS agrees with TF.js autodiff', () => {
+describe('encoders: the embedding gradient each builds in JS is the loss\'s finite-difference gradient', () => {
   /**
-   * After one lazy-Adam step from zero state a row moves by −lr · g / (|g| + ε): its sign is
-   * the sign of the summed gradient. The reference gradient comes from the same network
-   * written with plain TF.js ops on the gathered embeddings (tf.conv1d for cnn).
+   * An independent reference: the loss the model predicts, −mean log p(y), differentiated by
+   * central differences in each table entry. To read the gradient off the update, every row's
+   * Adam state is set so the step is linear in it: m = 0, v = 1 and a step count so large that
+   * bias correction is 1, so a row moves by −lr · (1 − β1) g / (√(β2 + (1 − β2) g²) + ε).
    */
-  const D = 4, H = 3, L = 5, B = 3;
-  const ids = Int32Array.from([2, 3, 4, 0, 0, 5, 2, 6, 7, 0, 3, 3, 8, 9, 2]);
-  const labels = Int32Array.from([0, 1, 1]);
+  const D = 4, H = 3, L = 5, B = 3, V = 10, lr = 0.01;
+  const batch = { ids: Int32Array.from([2, 3, 4, 0, 0, 5, 2, 6, 7, 0, 3, 3, 8, 9, 2]), labels: Int32Array.from([0, 1, 1]), length: L, size: B };
+  const loss = (m: MultiTaskModel) => {
+    const p = m.predict('t', batch);
+    return -batch.labels.reduce((s, y, r) => s + Math.log(p[r * 2 + y]), 0) / B;
+  };
+  const step = (g: number) => (-lr * 0.1 * g) / (Math.sqrt(0.999 + 0.001 * g * g) + 1e-7);
 
   for (const kind of ['bag', 'cnn', 'transformer'] as ModelKind[]) {
-    it(kind, () => {
-      const m = new MultiTaskModel({ kind, vocab: 10, dim: D, hidden: H, heads: [{ name: 't', classes: 2 }], lr: 1e-3, seed: 3, maxLength: L });
-      const before = Float32Array.from(m.table.weights);
-      const X = tf.tensor3d(m.table.gather(ids), [B, L, D]);
-      const mask = tf.tensor2d(Float32Array.from(ids, (i) => (i ? 1 : 0)), [B, L]);
-      const v = m.vars;
-      const reference = (x: tf.Tensor3D) => {
-        let h: tf.Tensor2D;
-        if (kind === 'cnn') {
-          const conv = tf.relu(tf.add(tf.conv1d(x, tf.reshape(v['conv.w'], [3, D, H]) as tf.Tensor3D, 1, 'same'), v['conv.b']));
-          h = tf.max(tf.mul(conv, tf.expandDims(mask, 2)), 1) as tf.Tensor2D;
-        } else {
-          // bag's and the transformer's pooled features come from the model itself for the transformer
-          const pooled = kind === 'bag'
-            ? tf.div(tf.sum(tf.mul(x, tf.expandDims(mask, 2)), 1), tf.sum(mask, 1, true))
-            : (m as unknown as { transformer(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D }).transformer(x, mask);
-          h = tf.relu(tf.add(tf.matMul(pooled as tf.Tensor2D, v['enc.w'] as tf.Tensor2D), v['enc.b'])) as tf.Tensor2D;
+    it(`${kind}; a loss weighted 2 moves it as the task counted twice`, () => {
+      const model = () => new MultiTaskModel({ kind, vocab: V, dim: D, hidden: H, heads: [{ name: 't', classes: 2 }], lr, seed: 3, maxLength: L });
+      const m = model(), w = m.table.weights, h = 1e-3;
+      const fd = Float64Array.from(w, (x, j) => {
+        if (j < D) return 0; // padding: not a parameter
+        w[j] = x + h;
+        const up = loss(m);
+        w[j] = x - h;
+        const down = loss(m);
+        w[j] = x;
+        return (up - down) / (2 * h);
+      });
+      const before = Float32Array.from(w), start = loss(m);
+      for (const weight of [1, 2]) {
+        const x = weight === 1 ? m : model(), xw = x.table.weights;
+        x.table.m.fill(0);
+        x.table.v.fill(1);
+        x.table.steps.fill(1_000_000);
+        expect(x.trainStep('t', batch, weight)).toBeCloseTo(start, 5); // the batch's own mean loss, whatever its weight
+        let checked = 0;
+        for (let j = D; j < V * D; j++) {
+          const want = step(weight * fd[j]), moved = xw[j] - before[j];
+          expect(Math.abs(moved - want)).toBeLessThan(2e-7 + 0.02 * Math.abs(want));
+          if (Math.abs(fd[j]) > 1e-3) checked++;
         }
-        const logits = tf.add(tf.matMul(h, v['head.t.w'] as tf.Tensor2D), v['head.t.b']);
-        return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), 2), logits) as tf.Scalar;
-      };
-      const g = tf.grad((x) => reference(x as tf.Tensor3D))(X).dataSync();
-      const perRow = new Float64Array(10 * D);
-      ids.forEach((id, i) => { for (let k = 0; k < D; k++) perRow[id * D + k] += g[i * D + k]; });
-      m.trainStep('t', { ids, labels, length: L, size: B });
-      let checked = 0;
-      for (let r = 1; r < 10; r++)
-        for (let k = 0; k < D; k++) {
-          const ref = perRow[r * D + k], moved = m.table.weights[r * D + k] - before[r * D + k];
-          if (Math.abs(ref) < 1e-5) continue;
-          expect(Math.sign(moved)).toBe(-Math.sign(ref));
-          expect(Math.abs(moved)).toBeCloseTo(1e-3, 4);
-          checked++;
-        }
-      expect(checked).toBeGreaterThan(15);
-      expect(Array.from(m.table.weights.subarray(0, D))).toEqual([0, 0, 0, 0]); // padding never moves
-      m.dispose();
+        expect(checked).toBeGreaterThan(15); // most entries the batch reads have a gradient worth the name
+        expect(Array.from(xw.subarray(0, 2 * D))).toEqual(Array.from(before.subarray(0, 2 * D))); // padding never moves, nor row 1 (no text holds it)
+        x.dispose();
+      }
     });
   }
 });
@@ -312,5 +328,36 @@ describe('task names that are prefixes of one another ("a" and "a.b")', () => {
     const named = { ...data, tasks: [{ ...data.tasks[0], name: 'a' }, { ...data.tasks[1], name: 'a.b' }] };
     const { points } = await collect(named, { ...CONFIG, model: 'transformer', epochs: 1 }, { checkpointDir: tmp() });
     expect(new Set(points.filter((p) => p.metric === 'test.accuracy').map((p) => p.task))).toEqual(new Set(['', 'a', 'a.b']));
+  });
+});
+
+describe('evaluation', () => {
+  /** Nine test texts of five labels; a stand-in model answers row r with PROBS[r] (its text's one token is r + 1). */
+  const truth = [0, 0, 0, 0, 1, 1, 2, 2, 0];
+  const PROBS = [
+    [0.6, 0.1, 0.1, 0.1, 0.1], [0.6, 0.1, 0.1, 0.1, 0.1], [0.6, 0.1, 0.1, 0.1, 0.1], // 0 → 0
+    [0.1, 0.6, 0.1, 0.1, 0.1], // 0 → 1
+    [0.1, 0.6, 0.1, 0.1, 0.1], // 1 → 1
+    [0.1, 0.1, 0.6, 0.1, 0.1], // 1 → 2
+    [0.1, 0.1, 0.6, 0.1, 0.1], // 2 → 2
+    [0.1, 0.1, 0, 0.7, 0.2], // 2 → 3, with no probability at all on the truth
+    [0.4, 0.4, 0.1, 0.05, 0.05], // 0 → 0: a tie goes to the first label
+  ];
+  const split: Split = { ids: Int32Array.from(truth, (_, r) => r + 1), labels: Int32Array.from(truth), tokens: new Int32Array(9).fill(1), size: 9 };
+  const task = { name: 't', labels: ['a', 'b', 'c', 'd', 'e'], length: 1 } as TaskData;
+  const model = { predict: (_: string, b: { ids: Int32Array }) => Float32Array.from([...b.ids].flatMap((id) => PROBS[id - 1])) } as unknown as Model;
+
+  it('macro-F1 averages the per-label F1 over the labels present in truth or prediction; loss and accuracy as a user computes them', () => {
+    // label 0: tp 4, fp 0, fn 1 → 8/9; label 1: tp 1, fp 1, fn 1 → 1/2; label 2: the same, 1/2;
+    // label 3: predicted once, never true → 0; label 4: neither → not counted
+    const f1 = (8 / 9 + 1 / 2 + 1 / 2 + 0) / 4;
+    const loss = -(5 * Math.log(0.6) + 2 * Math.log(0.1) + Math.log(1e-7) + Math.log(0.4)) / 9; // a zero probability costs −log 1e-7, not infinity
+    for (const batch of [256, 4, 1]) {
+      const e = evaluateSplit(model, task, split, batch);
+      expect(e.f1).toBeCloseTo(f1, 6);
+      expect(e.accuracy).toBeCloseTo(6 / 9, 6);
+      expect(e.loss).toBeCloseTo(loss, 5);
+    }
+    expect(majority(split)).toBeCloseTo(5 / 9, 12); // always answering label 0
   });
 });
