@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareChartOption, LEGEND_MAX } from '../../src-main/compare/chart';
 import { Lab } from '../../src-main/lab';
+import * as store from '../../src-main/store';
 import { addRun } from './helpers/runs';
 import { seedLike } from './helpers/tmp';
 
@@ -58,6 +59,52 @@ describe('what the comparison says', () => {
     expect(mm.series[0].lo![0]).toBeCloseTo(0.025, 10);
     expect(mm.series[0].hi![0]).toBeCloseTo(0.985, 10);
     lab.close();
+  });
+
+  it('draws band edges at exactly centre ± spread for each aggregate, clipped only at the bounds the metric has', async () => {
+    const lab = new Lab(':memory:');
+    // one task, flat curves: the group's values at every epoch are 0.4, 0.45, 0.5 and 0.65
+    const ids = [0.4, 0.45, 0.5, 0.65].map((base, seed) => addRun(lab.db, { policy: 'lp', seed, base, slope: 0, epochs: 1, tasks: ['a'] }));
+    const std = Math.sqrt((0.1 ** 2 + 0.05 ** 2 + 0 + 0.15 ** 2) / 3), h = (3.182 * std) / 2; // sample std; t(0.975, 3 df) · std / √4
+    const want = { std: [0.5, 0.5 - std, 0.5 + std], ci95: [0.5, 0.5 - h, 0.5 + h], iqr: [0.475, 0.4375, 0.5375], minmax: [0.5, 0.4, 0.65] };
+    for (const [aggregate, [centre, lo, hi]] of Object.entries(want)) {
+      const s = (await lab.call('runs/compare', { ids, groupBy: 'policy', aggregate: aggregate as keyof typeof want })).series[0];
+      expect([s.mean[1], s.lo![1], s.hi![1]].map((v) => +v.toFixed(10))).toEqual([centre, lo, hi].map((v) => +v.toFixed(10)));
+      expect(s.std[1]).toBeCloseTo(std, 10);
+    }
+    // a loss is clipped at 0 only: two runs at 0.01 and 0.5 give mean 0.255 ± 0.3465, drawn from 0 to 0.6015
+    const losses = [0.01, 0.5].map((value, seed) => {
+      const r = store.createRun(lab.db, { name: `loss ${seed}`, seed, config: { policy: 'lp' } });
+      store.appendMetrics(lab.db, r.id, [0, 1].map((epoch) => ({ epoch, step: epoch, task: 'a', metric: 'val.loss', value, attention: epoch, wallMs: epoch })));
+      return r.id;
+    });
+    const loss = (await lab.call('runs/compare', { ids: losses, groupBy: 'policy', metric: 'val.loss' })).series[0];
+    const sd = Math.sqrt(2 * 0.245 ** 2);
+    expect(loss.lo![0]).toBe(0);
+    expect(loss.hi![0]).toBeCloseTo(0.255 + sd, 10);
+    lab.close();
+  });
+
+  it('the chart draws the band between the edges it is given, or mean ± std when a comparison has none, clipped to the metric', () => {
+    const comparison = (metric: string, extra: { lo?: number[]; hi?: number[] }) => ({
+      metric, x: 'epoch' as const, groupBy: 'policy', aggregate: 'std' as const, warnings: [], tasks: [], runs: [], diff: [],
+      series: [{ group: 'lp', task: '', runIds: [1, 2], x: [0, 1, 2], mean: [0.5, 0.7, 0.9], std: [0.1, 0.2, 0.3], n: [2, 2, 1], ...extra }],
+    });
+    const band = (c: ReturnType<typeof comparison>, smoothing = 0) => (compareChartOption(c, { smoothing, raw: false }).option.series as { type: string; data: number[][]; renderItem: (p: { dataIndex: number }, api: { coord: (p: number[]) => number[] }) => { shape: { points: number[][] }; style: { fill: string } } | null }[]).find((s) => s.type === 'custom')!;
+    const edges = (b: { data: number[][] }) => b.data.map((p) => p.map((v) => +v.toFixed(10)));
+    expect(edges(band(comparison('test.accuracy', {})))).toEqual([[0, 0.4, 0.6], [1, 0.5, 0.9], [2, 0.6, 1]]); // 0.9 + 0.3 clipped to 1
+    expect(edges(band(comparison('score', {})))).toEqual([[0, 0.4, 0.6], [1, 0.5, 0.9], [2, 0.6, 1.2]]); // no bound: not clipped
+    const given = band(comparison('test.accuracy', { lo: [0.45, 0.6, 0.8], hi: [0.55, 0.8, 0.95] }));
+    expect(edges(given)).toEqual([[0, 0.45, 0.55], [1, 0.6, 0.8], [2, 0.8, 0.95]]);
+    // one polygon: the upper edge forward, then the lower edge back, in the group's colour
+    const drawn = given.renderItem({ dataIndex: 0 }, { coord: (p) => p })!;
+    expect(drawn.shape.points.map((p) => p.map((v) => +v.toFixed(10)))).toEqual([[0, 0.55], [1, 0.8], [2, 0.95], [2, 0.8], [1, 0.6], [0, 0.45]]);
+    expect(drawn.style.fill).toBe('#5470c6');
+    expect(given.renderItem({ dataIndex: 1 }, { coord: (p) => p })).toBeNull(); // drawn once, not once per point
+    // smoothed, the edges are smoothed as the line is (debiased EMA): the first point stays put
+    const smooth = edges(band(comparison('test.accuracy', { lo: [0.45, 0.6, 0.8], hi: [0.55, 0.8, 0.95] }), 0.5));
+    expect(smooth[0]).toEqual([0, 0.45, 0.55]);
+    expect(smooth[1]).toEqual([1, +((0.5 * 0.45 + 0.6) / 1.5).toFixed(10), +((0.5 * 0.55 + 0.8) / 1.5).toFixed(10)]);
   });
 
   it('summarises a legend of 500 runs: a picture lists 12 and says how many more, the app scrolls; per-task charts keep a legend', async () => {

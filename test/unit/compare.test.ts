@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareChartOption, ema, lttb, MAX_POINTS, runChartOption } from '../../src-main/compare/chart';
-import { chartSvg } from '../../src-main/compare/render';
+import { chartSvg, renderComparisonPng } from '../../src-main/compare/render';
+import { PNG } from 'pngjs';
 import { Lab } from '../../src-main/lab';
 import * as store from '../../src-main/store';
 import { cli } from './helpers/cli';
@@ -92,6 +93,25 @@ describe('compare on the command line', () => {
     expect(bytes.subarray(1, 4).toString()).toBe('PNG');
     expect(bytes.readUInt32BE(16)).toBe(2000); // 1000 px chart at 2×
     expect((await cli(['--db', db, 'compare', '9'])).stderr).toMatch(/run 9 does not exist/);
+  }, 30_000);
+  it('draws the PNG in process: 2× the chart size, each group\'s line in its colour and its band as a light tint of it', async () => {
+    const { lab, ids } = seeded();
+    const c = await lab.call('runs/compare', { ids, groupBy: 'policy' });
+    lab.close();
+    const png = PNG.sync.read(renderComparisonPng(c, { smoothing: 0, raw: false }, { width: 600, height: 300 }));
+    expect([png.width, png.height]).toEqual([1200, 600]);
+    const count = (rgb: number[], tol = 0) => {
+      let n = 0;
+      for (let i = 0; i < png.data.length; i += 4) if (rgb.every((v, k) => Math.abs(png.data[i + k] - v) <= tol)) n++;
+      return n;
+    };
+    const tint = (rgb: number[]) => rgb.map((v) => 255 - 0.18 * (255 - v)); // opacity 0.18 over white
+    const lp = [0x54, 0x70, 0xc6], uniform = [0x91, 0xcc, 0x75];
+    expect(count(lp)).toBeGreaterThan(500); // the lp line (and its legend mark)
+    expect(count(uniform)).toBeGreaterThan(500);
+    expect(count(tint(lp), 2)).toBeGreaterThan(20_000); // lp's seeds differ: a band
+    expect(count(tint(uniform), 2)).toBeLessThan(500); // uniform's seeds agree: no band, only the line's anti-aliased edge
+    expect(count([255, 255, 255])).toBeGreaterThan(png.width * png.height * 0.5); // a white background
   }, 30_000);
 });
 
