@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -209,6 +209,33 @@ describe('training runs', () => {
     const [whole] = await next.call('runs/start', { taskSetId, epochs: 6, seeds: [3] });
     await next.runs.wait(whole.id);
     expect(noWall(await next.call('runs/metrics', { id: run.id }))).toEqual(noWall(await next.call('runs/metrics', { id: whole.id })));
+  }, 120_000);
+
+  it('a lab killed mid-run: its run is interrupted at the next start, and resume trains the rest, every epoch once, as if never stopped', async () => {
+    const { lab, dir } = await labWithToy(2000);
+    lab.close();
+    labs.pop();
+    const db = join(dir, 'lab.db');
+    const killed = spawn(process.execPath, ['bin/attention-lab.mjs', '--db', db, 'run', 'toy', '--epochs', '4', '--seed', '5'], { stdio: 'ignore' });
+    const watch = store.openDb(db);
+    const stored = () => (watch.prepare('SELECT MAX(epoch) AS e FROM metric_points').get() as { e: number | null }).e ?? -1;
+    while (stored() < 1) await new Promise((r) => setTimeout(r, 50));
+    killed.kill('SIGKILL');
+    await new Promise((r) => killed.once('exit', r));
+    watch.close();
+    const next = new Lab(db);
+    labs.push(next);
+    expect(next.interruptedAtStart).toBe(1);
+    const [run] = (await next.call('runs/list', {})).rows;
+    expect(run.status).toBe('interrupted');
+    await next.call('runs/resume', { id: run.id });
+    const done = await next.runs.wait(run.id);
+    expect(done.status, done.error ?? '').toBe('completed');
+    const all = await next.call('runs/metrics', { id: run.id });
+    expect(all.filter((p) => p.task === 'toy' && p.metric === 'test.accuracy').map((p) => p.epoch)).toEqual([0, 1, 2, 3, 4]);
+    const [again] = await next.call('runs/start', { taskSetId: run.taskSetId!, epochs: 4, seeds: [5] });
+    await next.runs.wait(again.id);
+    expect(noWall(await next.call('runs/metrics', { id: again.id }))).toEqual(noWall(all));
   }, 120_000);
 
   it('a run starts from another run’s checkpoint', async () => {
