@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MetricPoint, ProgressEvent } from '../../src-main/api/schemas';
 import { Lab } from '../../src-main/lab';
+import { createRuns } from '../../src-main/runs';
 import type { TrainerJob, TrainerMessage } from '../../src-main/runs/protocol';
 import * as store from '../../src-main/store';
 import { toyCsv } from './helpers/toy';
@@ -328,6 +329,31 @@ describe('the run queue, against a scripted trainer', () => {
     Child.all[3].exit(0);
     rmSync(store.getCheckpoint(lab.db, base.id, 'latest')!.path);
     await expect(start({ initFrom: base.id })).rejects.toThrow(/initFrom: run \d+'s checkpoint file .*epoch-2\.ckpt is missing/);
+  });
+
+  it('refuses what cannot train before any run exists, saying why', async () => {
+    const { lab, set, start } = await setup();
+    const synthetic = await lab.call('taskSets/create', { name: 'synthetic', budget: 10, tasks: [{ name: 'A', attentionCost: 1 }, { name: 'B', attentionCost: 1 }] });
+    await expect(lab.call('runs/start', { taskSetId: synthetic.id })).rejects.toThrow("task set 'synthetic': 'A', 'B' have no data set, so they cannot be trained");
+    const one = await lab.call('taskSets/create', { name: 'one', budget: 10, tasks: [{ name: 'A', attentionCost: 1 }, { name: 't', dataset: 'toy' }] });
+    await expect(lab.call('runs/start', { taskSetId: one.id })).rejects.toThrow("task set 'one': 'A' has no data set, so it cannot be trained");
+    const capped = await lab.call('taskSets/create', { name: 'capped', budget: 10, tasks: [{ name: 't', dataset: 'toy', cap: 0 }] });
+    await expect(lab.call('runs/start', { taskSetId: capped.id })).rejects.toThrow(/^empty allocation: the lp solve gives every task π = 0, so a run would train nothing/);
+    const solve = await lab.call('solve/run', { taskSetId: set.id, policy: 'lp' });
+    const req = { model: 'bag' as const, dim: 64, hidden: 64, lr: 0.005, batchSize: 32, epochs: 1, vocabSize: 100, threads: 1, seeds: [1], tags: [] };
+    expect(() => createRuns(lab.db, set, { ...solve, status: 'infeasible', explanation: 'the floors exceed the budget' }, req)).toThrow(`solve ${solve.id} is infeasible: the floors exceed the budget`);
+    expect(() => createRuns(lab.db, set, { ...solve, status: 'infeasible', explanation: null }, req)).toThrow(new RegExp(`^solve ${solve.id} is infeasible$`));
+    expect(createRuns(lab.db, set, { ...solve, status: 'feasible' }, req)).toHaveLength(1);
+    expect(() => createRuns(lab.db, set, { ...solve, tasks: ['other'] }, req)).toThrow(`solve ${solve.id} has no share for task 'toy': the task set changed since; solve again`);
+    const [base] = await start();
+    Child.all[0].say(epoch(lab, base.id, 1, 0.9));
+    await tick();
+    await expect(start({ initFrom: base.id, model: 'cnn', dim: 32 })).rejects.toThrow(new RegExp(`^initFrom: run ${base.id} trained a bag encoder \\(dim \\d+, hidden \\d+\\); this run asks for cnn \\(dim 32, hidden \\d+\\)`));
+    await expect(start({ initFrom: base.id, hidden: 8 })).rejects.toThrow(/this run asks for bag \(dim \d+, hidden 8\)/);
+    const memory = new Lab(':memory:');
+    labs.push(memory);
+    expect(() => memory.runs.enqueue(1)).toThrow('training needs a database on disk (the trainer process reads it), not :memory:');
+    expect(() => memory.runs.checkpointDir(1)).toThrow(/database on disk/);
   });
 
   it('names runs by set, policy, model and seed; a given name is kept, with the seed when there are several', async () => {
