@@ -14,7 +14,7 @@ import { loadTrainingDataCached } from '../../src-main/training/dataCache';
 import { BagGraphModel } from '../../src-main/training/bagGraph';
 import { BagModel } from '../../src-main/training/bagModel';
 import { MultiTaskModel, type Model, type ModelConfig, type ModelKind, type ModelState } from '../../src-main/training/model';
-import { evaluateSplit, majority, planEpoch, train, type TrainConfig } from '../../src-main/training/train';
+import { evaluateSplit, majority, planEpoch, train, type TrainConfig, type TrainProgress } from '../../src-main/training/train';
 import { createModel } from '../../src-main/training/paths';
 import { toyCsv } from './helpers/toy';
 
@@ -118,6 +118,54 @@ describe('the training loop', () => {
     expect(final(fruitHeavy.points, 'fruit')).not.toBe(final(stoneHeavy.points, 'fruit'));
     const scaled = await collect(data, CONFIG, { checkpointDir: tmp() }, [1, 1], [100, 10]);
     expect(values(scaled.points)).toEqual(values(fruitHeavy.points)); // the loss is scaled by w / mean w
+  });
+
+  it('reports progress step by step, and stops between steps when asked, writing nothing for an unfinished epoch', async () => {
+    const seen: TrainProgress[] = [];
+    const c = { ...CONFIG, epochs: 2 };
+    const steps = data.tasks.reduce((s, t) => s + Math.ceil(t.train.size / c.batchSize), 0);
+    const r = await train(data, [{ pi: 1, weight: 1 }, { pi: 1, weight: 1 }], c, { checkpointDir: tmp() }, { progress: (p) => seen.push(p) });
+    expect(r.stopped).toBe(false);
+    expect(r.samplesPerS).toBeGreaterThan(0);
+    const tokens = data.tasks.reduce((s, t) => s + t.train.tokens.reduce((a, b) => a + b, 0), 0);
+    for (const epoch of [1, 2]) {
+      const last = seen.filter((p) => p.epoch === epoch).at(-1)!;
+      expect(last).toMatchObject({ epochs: 2, step: epoch * steps, stepsInEpoch: steps, stepInEpoch: steps, attention: epoch * tokens }); // the epoch's last step is always reported
+      expect(last.etaS).toBeGreaterThanOrEqual(0);
+    }
+    expect(seen.at(-1)!.etaS).toBe(0);
+    expect(seen.every((p) => p.samplesPerS > 0 && p.stepInEpoch >= 1 && p.stepInEpoch <= steps && p.step === (p.epoch - 1) * steps + p.stepInEpoch)).toBe(true);
+    // the first report (step 1): the steps left in both epochs at the rate so far; the rate is its batch's samples over the same time
+    const first = seen[0], batch = (first.etaS! * first.samplesPerS) / (2 * steps - 1);
+    expect(first.stepInEpoch).toBe(1);
+    expect([c.batchSize, ...data.tasks.map((t) => t.train.size % c.batchSize)].some((b) => Math.abs(b - batch) < 1e-6)).toBe(true);
+
+    for (const [calls, epochs, files] of [[steps + 3, 1, ['epoch-1.ckpt']], [steps + 1, 0, []]] as const) {
+      // stop() is asked before each step and once more before an epoch's checkpoint
+      let n = 0;
+      const dir = tmp(), stored: number[] = [];
+      const stopped = await train(data, [{ pi: 1, weight: 1 }, { pi: 1, weight: 1 }], c, { checkpointDir: dir }, { stop: () => ++n >= calls, epoch: (e) => stored.push(e.epoch) });
+      expect(stopped.stopped).toBe(true);
+      expect(stored).toEqual([0, 1].slice(0, epochs + 1));
+      expect(readdirSync(dir).sort()).toEqual(files);
+      expect(stopped.tasks.map((t) => t.task)).toEqual(['fruit', 'stone']);
+    }
+  });
+
+  it('the result is the last evaluation: accuracy, F1 and attention per task, the majority baseline from test (train when test is empty)', async () => {
+    const { points, result } = await collect(data, { ...CONFIG, epochs: 1 }, { checkpointDir: tmp() });
+    for (const [i, t] of result.tasks.entries()) {
+      const at = (metric: string) => points.find((p) => p.epoch === 1 && p.task === t.task && p.metric === metric)!.value;
+      expect(t).toEqual({ task: data.tasks[i].name, valAccuracy: at('val.accuracy'), testAccuracy: at('test.accuracy'), testF1: at('test.f1'), majority: majority(data.tasks[i].test), attention: at('attention') });
+    }
+    const mean = (metric: string) => points.find((p) => p.epoch === 1 && p.task === '' && p.metric === metric)!.value;
+    expect(mean('val.accuracy')).toBeCloseTo((result.tasks[0].valAccuracy + result.tasks[1].valAccuracy) / 2, 12);
+    expect(mean('test.accuracy')).toBeCloseTo((result.tasks[0].testAccuracy + result.tasks[1].testAccuracy) / 2, 12);
+    expect(points.filter((p) => p.metric === 'test.majority').map((p) => p.epoch)).toEqual([0, 0]); // the baseline once, at the start
+    const noTest = { ...data, tasks: [{ ...data.tasks[0], test: { ...data.tasks[0].test, size: 0 } }] };
+    const alone = await train(noTest, [{ pi: 1, weight: 1 }], { ...CONFIG, epochs: 1 }, { checkpointDir: tmp() });
+    expect(alone.tasks[0].majority).toBe(majority(data.tasks[0].train));
+    expect(alone.tasks[0].testAccuracy).toBeNaN();
   });
 
   it('resumes from a checkpoint exactly where the uninterrupted run would be', async () => {
