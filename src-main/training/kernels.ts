@@ -14,7 +14,7 @@ const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
   const { numSegments } = attrs as unknown as { numSegments: number };
   const cpu = backend as unknown as CpuBackend;
   const xs = cpu.data.get(x.dataId).values, ids = cpu.data.get(segmentIds.dataId).values;
-  const n = ids.length, inner = n ? xs.length / n : 0;
+  const n = ids.length, inner = x.shape.slice(segmentIds.shape.length).reduce((a, b) => a * b, 1); // from the shape: no ids still means [numSegments, …inner] zeros
   const out = x.dtype === 'int32' ? new Int32Array(numSegments * inner) : new Float32Array(numSegments * inner);
   for (let i = 0; i < n; i++) {
     const s = ids[i];

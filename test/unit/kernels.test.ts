@@ -91,6 +91,27 @@ describe('lab CPU kernels agree with the stock kernels', () => {
     expect(() => tf.matMul(rand([2, 3]), rand([4, 2]))).toThrow(/inner shapes/);
   });
 
+  it('integers, empty tensors, integer division, out-of-range segment ids and shapes that cannot broadcast, as stock does', () => {
+    const ints = (shape: number[]) => tf.tensor(Int32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.floor(r() * 19) - 9), shape, 'int32');
+    const a = ints([2, 3, 4]), b = ints([3, 1]), nz = tf.add(tf.abs(ints([4])), 1) as tf.Tensor, x = rand([4, 2]), m = ints([2, 3]), n = ints([3, 2]);
+    const cases: [string, () => tf.Tensor][] = [
+      ['add', () => tf.add(a, b)], ['sub', () => tf.sub(a, b)], ['mul', () => tf.mul(a, b)], ['div', () => tf.div(a, nz)],
+      ['sum', () => tf.sum(a, [0, 2])], ['sum all', () => tf.sum(a)], ['transpose', () => tf.transpose(a, [2, 0, 1])],
+      ['segments', () => tf.unsortedSegmentSum(a, tf.tensor1d([1, -1], 'int32'), 2)], ['out of range', () => tf.unsortedSegmentSum(x, tf.tensor1d([0, 5, 1, 2], 'int32'), 3)],
+      ['empty', () => tf.add(rand([0, 3]), rand([3]))], ['empty sum', () => tf.sum(rand([2, 0, 3]), 1)], ['empty segments', () => tf.unsortedSegmentSum(rand([0, 2]), tf.tensor1d([], 'int32'), 2)],
+      ['bool', () => tf.mul(tf.tensor1d([1, 0, 1], 'bool'), tf.tensor1d([1, 1, 0], 'bool'))], ['int matmul', () => tf.matMul(m, n)],
+    ];
+    for (const [name, f] of cases) {
+      const { stock, lab } = both(() => {
+        const t = f();
+        return { dtype: t.dtype, shape: t.shape, values: values(t) };
+      });
+      // stock sums int32 segments into float32; the lab keeps int32, as TensorFlow does
+      expect(lab, name).toEqual(name === 'segments' ? { ...stock, dtype: 'int32' } : stock);
+    }
+    expect(() => tf.add(rand([2, 3]), rand([4]))).toThrow(/could not be broadcast together with shapes 2,3 and 4/);
+  });
+
   it('sum over any axes, and transpose', () => {
     const x = rand([3, 4, 5, 2]);
     for (const axis of [0, 1, 2, 3, -1, [0, 2], [1, 3], [0, 1, 2, 3]]) for (const keep of [false, true]) {
