@@ -107,17 +107,70 @@ describe('what the comparison says', () => {
     expect(smooth[1]).toEqual([1, +((0.5 * 0.45 + 0.6) / 1.5).toFixed(10), +((0.5 * 0.55 + 0.8) / 1.5).toFixed(10)]);
   });
 
-  it('summarises a legend of 500 runs: a picture lists 12 and says how many more, the app scrolls; per-task charts keep a legend', async () => {
+  it('draws what the user set: hidden groups gone, pinned on top and listed first, own colour and label, raw points, seconds, zoom, log scale, tooltips in words', () => {
+    const s = (group: string, mean: number[], n: number[]) => ({ group, task: '', runIds: [1], x: [0, 1000, 2000], mean, std: mean.map(() => 0.1), lo: mean.map((m) => m - 0.1), hi: mean.map((m) => m + 0.1), n });
+    const c = {
+      metric: 'test.accuracy', x: 'wallMs' as const, groupBy: 'policy', aggregate: 'std' as const, warnings: [], tasks: [], runs: [], diff: [],
+      series: [s('lp', [0.5, 0.7, 0.9], [2, 2, 2]), s('uniform', [0.4, 0.5, 0.6], [2, 2, 2]), s('size', [0.3, 0.35, 0.4], [1, 1, 1])],
+    };
+    type Series = { name: string; type: string; color: string; z: number; lineStyle?: { width: number }; data: number[][]; showSymbol?: boolean };
+    type Option = { series: Series[]; legend: { data: string[]; type: string }; xAxis: { name: string; scale: boolean }; yAxis: { type: string; name: string; min?: number; max?: number }; toolbox?: unknown; dataZoom?: { startValue?: number; endValue?: number; type: string }[]; title: { text: string; subtext: string }; tooltip: { trigger: string; formatter: (p: unknown) => string } };
+    const draw = (o: Partial<Parameters<typeof compareChartOption>[1]>) => compareChartOption(c, { smoothing: 0, raw: false, ...o }).option as unknown as Option;
+    const styled = draw({ styles: { uniform: { hidden: true }, size: { pinned: true, color: '#123456', label: 'by size' } }, raw: true, smoothing: 0.5, zoom: true, range: [1, 2] });
+    expect(styled.series.map((x) => `${x.name}:${x.type}`)).toEqual(['lp:line', 'lp:custom', 'lp:scatter', 'by size:line', 'by size:scatter']); // size's runs agree: no band
+    expect(styled.legend.data).toEqual(['by size', 'lp']);
+    const line = (name: string) => styled.series.find((x) => x.name === name && x.type === 'line')!;
+    expect([line('by size').color, line('by size').z, line('by size').lineStyle]).toEqual(['#123456', 6, { width: 3 }]);
+    expect([line('lp').color, line('lp').z, line('lp').lineStyle]).toEqual(['#5470c6', 3, undefined]);
+    expect(styled.series.find((x) => x.type === 'custom')!.z).toBe(1);
+    expect(line('lp').data.map((p) => p[0])).toEqual([0, 1, 2]); // wall time in seconds
+    expect(line('lp').showSymbol).toBe(true);
+    expect(styled.series.find((x) => x.name === 'lp' && x.type === 'scatter')!.data).toEqual([[0, 0.5], [1, 0.7], [2, 0.9]]); // the raw points, unsmoothed
+    expect(styled.xAxis).toMatchObject({ name: 'wall time (s)', scale: true });
+    expect(styled.toolbox).toBeDefined();
+    expect(styled.dataZoom!.map((z) => [z.type, z.startValue, z.endValue])).toEqual([['inside', 1, 2], ['slider', 1, 2]]);
+    expect(styled.yAxis).toMatchObject({ type: 'value', name: 'test.accuracy', min: undefined, max: undefined }); // smoothed, the band stays below 1
+    expect(draw({}).yAxis).toMatchObject({ min: undefined, max: 1 }); // lp's band reaches 1 (0.9 + 0.1): the axis ends there
+
+    const plain = draw({ logY: true, title: 'my chart' });
+    expect(plain.series.filter((x) => x.type === 'scatter')).toEqual([]); // raw off
+    expect([plain.toolbox, plain.dataZoom]).toEqual([undefined, undefined]);
+    expect(plain.yAxis).toMatchObject({ type: 'log', name: 'test.accuracy (log)' });
+    expect(plain.title.text).toBe('my chart');
+    expect(draw({}).title.text).toBe('mean over tasks');
+    expect(draw({ raw: true }).series.some((x) => x.type === 'scatter')).toBe(false); // unsmoothed, the line is the raw points
+    expect(plain.legend.data).toEqual(['lp', 'uniform', 'size']);
+    expect(compareChartOption({ ...c, series: [s('lp', [0.01, 0.5, 0.6], [2, 2, 2])] }, { smoothing: 0, raw: false }).option.yAxis).toMatchObject({ min: 0, max: undefined });
+    expect(compareChartOption({ ...c, series: [s('lp', [0.3, 0.5, 0.6], [2, 2, 2])] }, { smoothing: 0, raw: false }).option.yAxis).toMatchObject({ min: undefined, max: undefined });
+
+    // the tooltip: x, then each series' value, with n and the band named by its aggregate
+    const p = (seriesName: string, data: number[]) => ({ seriesName, marker: '•', data });
+    expect(plain.tooltip.trigger).toBe('axis');
+    expect(plain.tooltip.formatter([p('lp', [1, 0.7, 2, 0.6, 0.8]), p('size', [1, 1234.5, 1, 1234.5, 1234.5])])).toBe('x = 1.000<br/>•lp: 0.700 (n = 2, ±std 0.600–0.800)<br/>•size: 1,235');
+    for (const [aggregate, name] of [['iqr', 'IQR'], ['minmax', 'range'], ['ci95', '95 %']] as const) {
+      const f = (compareChartOption({ ...c, aggregate }, { smoothing: 0, raw: false }).option as unknown as Option).tooltip.formatter;
+      expect(f([p('lp', [1, 0.7, 2, 0.6, 0.8])])).toBe(`x = 1.000<br/>•lp: 0.700 (n = 2, ${name} 0.600–0.800)`);
+    }
+    expect(plain.tooltip.formatter([])).toBe('x = 0.000');
+    const many = { ...c, series: Array.from({ length: LEGEND_MAX + 1 }, (_, i) => s(`g${i}`, [0.5, 0.6, 0.7], [1, 1, 1])) };
+    const item = (compareChartOption(many, { smoothing: 0, raw: false }).option as unknown as Option);
+    expect(item.tooltip.trigger).toBe('item');
+    expect(item.tooltip.formatter(p('g3', [2000, 0.6, 1, 0.6, 0.6]))).toBe('•g3: 0.600<br/>x = 2,000');
+    expect(item.title.subtext).toBe(`${LEGEND_MAX + 1} series: names in the tooltips`);
+    expect(draw({}).title.subtext).toBe('');
+  });
+
+  it('summarises a legend past 12 runs (40 here): a picture lists 12 and says how many more, the app scrolls; per-task charts keep a legend', async () => {
     const lab = new Lab(':memory:');
-    const ids = Array.from({ length: 500 }, (_, i) => addRun(lab.db, { policy: i % 2 ? 'lp' : 'uniform', seed: i, base: 0.5, epochs: 1 }));
+    const ids = Array.from({ length: 40 }, (_, i) => addRun(lab.db, { policy: i % 2 ? 'lp' : 'uniform', seed: i, base: 0.5, epochs: 1 }));
     const c = await lab.call('runs/compare', { ids });
     const still = compareChartOption(c, { smoothing: 0, raw: false, still: true }).option as { legend: { data: string[]; type: string }; title: { subtext: string }; tooltip: { trigger: string } };
     expect(still.legend.data).toHaveLength(LEGEND_MAX);
-    expect(still.title.subtext).toBe('legend: 12 of 500; the rest in the table');
+    expect(still.title.subtext).toBe('legend: 12 of 40; the rest in the table');
     const app = compareChartOption(c, { smoothing: 0, raw: false }).option as typeof still;
     expect(app.legend.type).toBe('scroll');
-    expect(app.legend.data).toHaveLength(500);
-    expect(app.tooltip.trigger).toBe('item'); // one run's name under the pointer, not 500 lines
+    expect(app.legend.data).toHaveLength(40);
+    expect(app.tooltip.trigger).toBe('item'); // one run's name under the pointer, not 40 lines
     const perTask = await lab.call('runs/compare', { ids: ids.slice(0, 4), groupBy: 'policy', perTask: true });
     const small = compareChartOption(perTask, { smoothing: 0, raw: false, task: 'b', compact: true, still: true }).option as typeof still & { title: { text: string } };
     expect(small.title.text).toBe('b');
