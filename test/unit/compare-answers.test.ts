@@ -41,6 +41,44 @@ describe('what the comparison says', () => {
     lab.close();
   });
 
+  it('uneven runs: a shorter seed stops counting, a run with no points, a script\'s run-level metric, the lowest loss is best, objects in the diff as JSON', async () => {
+    const lab = new Lab(':memory:');
+    const run = (seed: number, config: Record<string, unknown>, points: [number, string, number][], metric = 'val.loss') => {
+      const r = store.createRun(lab.db, { name: `r${seed}`, seed, config });
+      store.appendMetrics(lab.db, r.id, points.map(([epoch, task, value]) => ({ epoch, step: epoch, task, metric, value, attention: 100 * epoch, wallMs: 10 * epoch })));
+      return r.id;
+    };
+    const long = run(1, { policy: 'lp', model: 'cnn', opt: { beta: 0.9 } }, [[0, 'a', 0.9], [1, 'a', 0.5], [2, 'a', 0.3], [0, 'b', 0.7], [1, 'b', 0.5], [2, 'b', 0.1]]);
+    const short = run(2, { policy: 'lp', model: 'cnn', opt: { beta: 0.8 } }, [[0, 'a', 0.7], [1, 'a', 0.3]]); // stopped after epoch 1, one task
+    const empty = run(3, { policy: 'lp' }, []);
+    const c = await lab.call('runs/compare', { ids: [long, short, empty], groupBy: 'policy', metric: 'val.loss' });
+    const [g] = c.series;
+    expect(g.n).toEqual([2, 2, 1]);
+    expect(g.mean.map((v) => +v.toFixed(10))).toEqual([0.75, 0.4, 0.2]); // long's mean over a and b, with short's a; then long alone
+    expect(g.x).toEqual([0, 1, 2]);
+    expect(g.runIds).toEqual([long, short, empty]);
+    const row = (id: number) => c.runs.find((r) => r.id === id)!;
+    expect(row(long)).toMatchObject({ epochs: 2, mean: expect.closeTo(0.2, 10), attention: 200, final: { a: 0.3, b: 0.1 }, best: true, policy: 'lp', model: 'cnn', taskSet: '—' });
+    expect(row(long).gainPerMTokens).toBeCloseTo(((0.2 - 0.8) / 200) * 1e6, 6); // a loss falls: a negative gain
+    expect(row(short)).toMatchObject({ epochs: 1, mean: 0.3, final: { a: 0.3, b: null }, best: false });
+    expect(row(empty)).toMatchObject({ epochs: 0, mean: null, attention: 0, gainPerMTokens: null, final: { a: null, b: null }, best: false, model: '—' });
+    expect(c.diff).toEqual([
+      { field: 'model', values: [{ group: 'lp', value: '—, cnn' }] },
+      { field: 'opt', values: [{ group: 'lp', value: '—, {"beta":0.8}, {"beta":0.9}' }] },
+      { field: 'seed', values: [{ group: 'lp', value: '1, 2, 3' }] },
+    ]);
+    expect(c.warnings).toEqual([]);
+    // a run logged by a script (run-level metrics, no tasks) is its own task '(run)'; the lab's run-level mean is not a task
+    const script = run(4, {}, [[0, '', 0.5], [1, '', 0.25]]);
+    const both = await lab.call('runs/compare', { ids: [long, script], perTask: true, metric: 'val.loss' });
+    expect(both.tasks).toEqual(['(run)', 'a', 'b']);
+    expect(both.series.map((s) => `${s.group}/${s.task}`)).toEqual([`run ${long}/a`, `run ${long}/b`, `run ${script}/(run)`]);
+    expect(both.runs.map((r) => r.group)).toEqual([`run ${long}`, `run ${script}`]);
+    const single = (await lab.call('runs/compare', { ids: [script], metric: 'val.loss' })).runs[0];
+    expect(single).toMatchObject({ mean: 0.25, gainPerMTokens: ((0.25 - 0.5) / 100) * 1e6, final: { '(run)': 0.25 } });
+    lab.close();
+  });
+
   it("clips bands to the metric's range: accuracy's band never leaves [0, 1]", async () => {
     const lab = new Lab(':memory:');
     // two seeds far apart near the top and bottom: mean ± std would reach past 1 and below 0
