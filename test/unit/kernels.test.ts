@@ -145,6 +145,32 @@ describe('row-sparse lazy Adam', () => {
     expect(Array.from(table.weights.subarray(0, D))).toEqual(Array.from(init.subarray(0, D)));
   });
 
+  it('draws every row but padding, gathers rows in order, and updates past 1,024 distinct rows in a batch', () => {
+    const t = new EmbeddingTable(3, 2, (i) => i);
+    expect(Array.from(t.weights)).toEqual([0, 0, 2, 3, 4, 5]); // row 0 (padding) stays zero
+    expect(Array.from(t.gather(Int32Array.from([2, 0, 1, 2])))).toEqual([4, 5, 0, 0, 2, 3, 4, 5]);
+    const big = new EmbeddingTable(3000, 2), ids = Int32Array.from({ length: 2999 }, (_, i) => i + 1);
+    const g = Float32Array.from({ length: 2 * ids.length }, (_, i) => (i % 2 ? -1 : 1));
+    expect(big.applyAdam(ids, g, { lr: 0.5, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 })).toBe(2999);
+    // a first step moves each row by lr against its gradient's sign, the last row as the first
+    for (const r of [1, 1024, 2999]) expect([big.weights[2 * r], big.weights[2 * r + 1]].map((x) => +x.toFixed(5))).toEqual([-0.5, 0.5]);
+    expect(big.applyAdam(Int32Array.from([0, 0]), new Float32Array(4))).toBe(0); // padding only: nothing to update
+  });
+
+  it('mean pooling: a text\'s gradient row reaches each of its tokens scaled by 1/tokens, a repeated token twice', () => {
+    const t = new EmbeddingTable(4, 1);
+    t.m.fill(0);
+    t.v.fill(1);
+    t.steps.fill(1_000_000); // bias correction 1, v saturated: the step is linear in the gradient
+    // two texts of length 3: [1, 2, 2] and [3, 0, 0]; their pooled gradients 0.3 and -0.6
+    t.applyAdam(Int32Array.from([1, 2, 2, 3, 0, 0]), Float32Array.from([0.3, -0.6]), { lr: 1, beta1: 0.9, beta2: 0.999, epsilon: 0 }, { length: 3, scale: Float32Array.from([1 / 3, 1]) });
+    const step = (g: number) => (-0.1 * g) / Math.sqrt(0.999 + 0.001 * g * g);
+    expect(t.weights[1]).toBeCloseTo(step(0.1), 7);
+    expect(t.weights[2]).toBeCloseTo(step(0.2), 7);
+    expect(t.weights[3]).toBeCloseTo(step(-0.6), 7);
+    expect(t.weights[0]).toBe(0);
+  });
+
   it('a row not in the batch does not move, and a row keeps its own bias correction', () => {
     const t = new EmbeddingTable(4, 2);
     t.weights.fill(1);
