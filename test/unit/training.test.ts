@@ -14,7 +14,7 @@ import { loadTrainingDataCached } from '../../src-main/training/dataCache';
 import { BagGraphModel } from '../../src-main/training/bagGraph';
 import { BagModel } from '../../src-main/training/bagModel';
 import { MultiTaskModel, type Model, type ModelConfig, type ModelKind, type ModelState } from '../../src-main/training/model';
-import { evaluateSplit, majority, planEpoch, train, type TrainConfig, type TrainProgress } from '../../src-main/training/train';
+import { evaluateSplit, majority, planEpoch, train, type EpochReport, type TrainConfig, type TrainProgress } from '../../src-main/training/train';
 import { createModel } from '../../src-main/training/paths';
 import { toyCsv } from './helpers/toy';
 
@@ -68,6 +68,7 @@ describe('training data', () => {
   });
 
   it('an epoch executes round(π n) distinct examples per task, fresh each epoch, the same for the same seed', () => {
+    expect(planEpoch([10], [1.5], 4, rng(1)).flatMap((x) => [...x.idx]).sort((x, y) => x - y)).toEqual([...Array(10).keys()]); // π above 1 reads each example once
     const plan = (epoch: number) => planEpoch([100, 50, 7], [0.5, 1, 0], 16, rng(epoch));
     const a = plan(1), b = plan(1), c = plan(2);
     expect(a).toEqual(b);
@@ -166,6 +167,36 @@ describe('the training loop', () => {
     const alone = await train(noTest, [{ pi: 1, weight: 1 }], { ...CONFIG, epochs: 1 }, { checkpointDir: tmp() });
     expect(alone.tasks[0].majority).toBe(majority(data.tasks[0].train));
     expect(alone.tasks[0].testAccuracy).toBeNaN();
+  });
+
+  it('checkpoints every epoch as latest, as best only when the mean validation accuracy rises; samples/s from epoch 1; wall time carries over a resume', async () => {
+    const reports: EpochReport[] = [];
+    const dir = tmp();
+    await train(data, [{ pi: 0.3, weight: 1 }, { pi: 0.3, weight: 1 }], { ...CONFIG, epochs: 5, lr: 0.003 }, { checkpointDir: dir }, { epoch: (r) => reports.push(r) });
+    let best = -1;
+    for (const r of reports.slice(1)) {
+      const v = r.points.find((p) => p.task === '' && p.metric === 'val.accuracy')!.value;
+      const path = join(dir, `epoch-${r.epoch}.ckpt`);
+      expect(r.checkpoints).toEqual([{ kind: 'latest', path, metric: v }, ...(v > best ? [{ kind: 'best', path, metric: v }] : [])]);
+      expect(readCheckpoint(path).header).toMatchObject({ epoch: r.epoch, best: Math.max(best, v) });
+      best = Math.max(best, v);
+    }
+    expect(reports.slice(1).some((r) => r.checkpoints.length === 1)).toBe(true); // some epoch did not improve (else this test shows nothing)
+    expect(reports[0].checkpoints).toEqual([]);
+    expect(reports.map((r) => r.points.some((p) => p.metric === 'samples_per_s'))).toEqual([false, true, true, true, true, true]);
+    const wall = readCheckpoint(join(dir, 'epoch-2.ckpt')).header.wallMs;
+    const resumed: MetricPoint[] = [];
+    await train(data, [{ pi: 0.3, weight: 1 }, { pi: 0.3, weight: 1 }], { ...CONFIG, epochs: 3, lr: 0.003 }, { checkpointDir: tmp(), resume: join(dir, 'epoch-2.ckpt') }, { epoch: (r) => resumed.push(...r.points) });
+    expect(Math.min(...resumed.map((p) => p.wallMs))).toBeGreaterThan(wall);
+    const other = { ...data, vocab: [...data.vocab.slice(0, -1), 'changed'] };
+    await expect(train(other, [{ pi: 1, weight: 1 }, { pi: 1, weight: 1 }], CONFIG, { checkpointDir: tmp(), resume: join(dir, 'epoch-2.ckpt') })).rejects.toThrow('resume: the data sets changed since this run started (its vocabulary differs)');
+    await expect(train({ ...data, vocab: data.vocab.slice(1) }, [{ pi: 1, weight: 1 }, { pi: 1, weight: 1 }], CONFIG, { checkpointDir: tmp(), resume: join(dir, 'epoch-2.ckpt') })).rejects.toThrow(/vocabulary differs/);
+  });
+
+  it('weights all zero count as all equal', async () => {
+    const zero = await collect(data, { ...CONFIG, epochs: 1 }, { checkpointDir: tmp() }, [1, 1], [0, 0]);
+    const one = await collect(data, { ...CONFIG, epochs: 1 }, { checkpointDir: tmp() }, [1, 1], [1, 1]);
+    expect(values(zero.points)).toEqual(values(one.points));
   });
 
   it('resumes from a checkpoint exactly where the uninterrupted run would be', async () => {
