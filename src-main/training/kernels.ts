@@ -33,7 +33,6 @@ const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs }) => {
  */
 function walk(shape: number[], strides: number[][], row: (o: number, at: number[], n: number) => void): void {
   const R = shape.length, size = shape.reduce((a, b) => a * b, 1);
-  if (size === 0) return;
   const n = R ? shape[R - 1] : 1, idx = new Array(Math.max(0, R - 1)).fill(0), at = strides.map(() => 0);
   for (let o = 0; o < size; o += n) {
     row(o, at, n);
