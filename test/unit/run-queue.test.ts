@@ -172,6 +172,19 @@ describe('the run queue, against a scripted trainer', () => {
     expect(await lab.call('runs/metrics', { id: run.id })).toEqual([]); // the epoch went in whole or not at all
   });
 
+  it('a lab on disk keeps a reserve beside its database; a status that meets a full database gives it back and says what could not be stored', async () => {
+    const { lab, events, start } = await setup();
+    expect(existsSync(`${lab.db.name}-reserve`)).toBe(true);
+    const [run] = await start();
+    // a full disk, as SQLite sees one: no page may be added
+    lab.db.pragma(`max_page_count = ${lab.db.pragma('page_count', { simple: true })}`);
+    Child.all[0].say({ type: 'failed', error: `out of memory ${'x'.repeat(100_000)}` }); // a reason longer than the pages left
+    Child.all[0].exit(1);
+    await lab.runs.wait(run.id);
+    expect(existsSync(`${lab.db.name}-reserve`)).toBe(false);
+    expect(events.at(-1)).toMatchObject({ phase: 'failed', message: expect.stringMatching(/^out of memory x+; its status could not be stored: database or disk is full$/) });
+  });
+
   it('cancel: a queued run leaves the queue, a training run\'s trainer is killed; what it says after is not stored', async () => {
     const { lab, events, start } = await setup();
     const [a, b] = await start({ seeds: [1, 2] });
