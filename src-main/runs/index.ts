@@ -187,7 +187,7 @@ export class RunQueue {
           store.appendMetrics(this.db, runId, m.report.points);
           for (const c of m.report.checkpoints) store.saveCheckpoint(this.db, { runId, epoch: m.report.epoch, ...c });
         }));
-        if (m.report.checkpoints.length) store.pruneCheckpointFiles(this.db, runId, m.report.epoch + 1);
+        store.pruneCheckpointFiles(this.db, runId, m.report.epoch + 1);
         const acc = m.report.points.find((p) => p.task === '' && p.metric === 'val.accuracy');
         this.report(runId, `epoch ${m.report.epoch} done`, 1, 1, acc ? `validation accuracy ${(acc.value * 100).toFixed(1)}%` : 'evaluated', { epoch: m.report.epoch, epochDone: true });
       } else if (m.type === 'done') {
@@ -197,7 +197,6 @@ export class RunQueue {
           store.setRunStatus(this.db, runId, 'running', { environment: { ...run.environment, memoryMiB: { afterLoading: Math.round(m.memory.loadedMiB), peak: Math.round(m.memory.peakMiB) } } });
         }));
       }
-      else if (m.type === 'profiled' || m.type === 'profiling') return;
       else if (m.type === 'failed') l.error = m.error;
     } catch (e) {
       // A report that cannot be stored (the run was deleted, say) stops the trainer rather than training on unseen.

@@ -99,12 +99,13 @@ describe('the run queue, against a scripted trainer', () => {
     expect(job.tasks).toEqual([expect.objectContaining({ name: 'toy', pi: 1, weight: 1 })]);
     const running = await lab.call('runs/get', { id: run.id });
     expect(running.status).toBe('running');
+    expect(lab.runs.busy()).toBe(true);
     expect(running.environment).toMatchObject({ ownerPid: process.pid, trainerPid: child.pid });
     expect(events.map((e) => [e.phase, e.message])).toEqual([['queued', 'queued (1 waiting)'], ['starting', 'starting the trainer']]);
 
     child.say({ type: 'started', backend });
     const progress = (etaS: number | null): TrainerMessage => ({ type: 'progress', progress: { epoch: 1, epochs: 3, step: 4, stepsInEpoch: 10, stepInEpoch: 4, samplesPerS: 1234.6, etaS, attention: 400 } });
-    for (const eta of [12.4, 125, 3 * 3600 + 20 * 60 + 10, null]) child.say(progress(eta));
+    for (const eta of [12.4, 125, 3 * 3600 + 20 * 60 + 10, null, 60, 3600]) child.say(progress(eta));
     child.say(epoch(lab, run.id, 0, 0.5));
     child.say(epoch(lab, run.id, 1, 0.875));
     child.say(epoch(lab, run.id, 2, null, false));
@@ -119,6 +120,8 @@ describe('the run queue, against a scripted trainer', () => {
       'epoch 1/3 4/10: 1,235 samples/s, ETA 2 min 5 s',
       'epoch 1/3 4/10: 1,235 samples/s, ETA 3 h 20 min',
       'epoch 1/3 4/10: 1,235 samples/s',
+      'epoch 1/3 4/10: 1,235 samples/s, ETA 1 min 0 s',
+      'epoch 1/3 4/10: 1,235 samples/s, ETA 1 h 0 min',
       'epoch 0 done 1/1: validation accuracy 50.0%',
       'epoch 1 done 1/1: validation accuracy 87.5%',
       'epoch 2 done 1/1: evaluated',
@@ -150,9 +153,14 @@ describe('the run queue, against a scripted trainer', () => {
     expect((await lab.runs.wait(a.id))).toMatchObject({ status: 'failed', error: 'out of memory' });
     expect(events.find((e) => e.runId === a.id && e.phase === 'failed')!.message).toBe('out of memory');
     expect(Child.all).toHaveLength(2);
-    Child.all[1].say(epoch(lab, b.id, 0, 0.5));
+    Child.all[1].say(epoch(lab, b.id, 1, 0.5));
+    await tick();
+    const cut = join(store.runCheckpointDir(lab.db.name, b.id), 'epoch-2.ckpt.tmp'); // a write the crash cut short
+    writeFileSync(cut, 'half');
     Child.all[1].exit(null, 'SIGSEGV');
     expect((await lab.runs.wait(b.id))).toMatchObject({ status: 'failed', error: 'the trainer was killed (SIGSEGV)' });
+    expect(existsSync(cut)).toBe(false);
+    expect(existsSync(join(store.runCheckpointDir(lab.db.name, b.id), 'epoch-1.ckpt'))).toBe(true);
     // it said done, then failed: failed
     Child.all[2].say(done);
     Child.all[2].say({ type: 'failed', error: 'could not write the result' });
@@ -203,6 +211,11 @@ describe('the run queue, against a scripted trainer', () => {
     expect(Child.all).toHaveLength(1); // b never started
     expect(events.filter((e) => e.runId === a.id).at(-1)).toMatchObject({ phase: 'cancelled', message: 'cancelled by the user' });
     await expect(lab.call('runs/cancel', { id: a.id })).rejects.toThrow(`run ${a.id} is cancelled: there is nothing to cancel`);
+    // the trainer exits just as cancel comes: cancel does not wait for an exit already past
+    const [c] = await start();
+    Child.all[1].exit(0);
+    expect((await lab.call('runs/cancel', { id: c.id })).status).toBe('cancelled');
+    expect((await lab.runs.wait(c.id)).status).toBe('cancelled');
   });
 
   it('cancel reaches a run trained by another process through the trainer pid it recorded', async () => {
@@ -219,16 +232,19 @@ describe('the run queue, against a scripted trainer', () => {
   });
 
   it('close leaves queued and training runs interrupted, each saying why; the trainers are killed', async () => {
-    const { lab, start } = await setup();
+    const { lab, events, start } = await setup();
     const [a, b] = await start({ seeds: [1, 2] });
     const [child] = Child.all;
     lab.runs.close();
     expect(child.kills).toEqual(['SIGKILL']);
     expect(store.getRun(lab.db, a.id)).toMatchObject({ status: 'interrupted', error: 'the lab closed while this run was training' });
     expect(store.getRun(lab.db, b.id)).toMatchObject({ status: 'interrupted', error: 'the lab closed before this run started' });
+    const after = events.length;
+    lab.runs.enqueue(b.id);
     await tick();
     expect(Child.all).toHaveLength(1); // nothing starts after close
-    expect(lab.runs.busy()).toBe(false);
+    expect(events.slice(after).map((e) => e.phase)).toEqual(['queued']); // the killed trainer's exit reports nothing: the database is closing
+    expect(store.getRun(lab.db, a.id).status).toBe('interrupted');
   });
 
   it('resume continues from the latest checkpoint: later points go, the job names the file, the phase says where', async () => {
@@ -241,11 +257,14 @@ describe('the run queue, against a scripted trainer', () => {
     store.appendMetrics(lab.db, run.id, [point(2, 'test.accuracy', 0.7)]); // an epoch stored without its checkpoint cannot exist, but if it did it must go
     first.exit(null, 'SIGKILL');
     expect((await lab.runs.wait(run.id)).status).toBe('failed');
+    const orphan = join(store.runCheckpointDir(lab.db.name, run.id), 'epoch-7.ckpt'); // a file the database does not name
+    writeFileSync(orphan, 'stray');
     await expect(lab.call('runs/resume', { id: run.id + 1 })).rejects.toThrow(/does not exist/);
     const resumed = await lab.call('runs/resume', { id: run.id });
     expect(resumed.status).toBe('running');
     expect([...new Set((await lab.call('runs/metrics', { id: run.id })).map((p) => p.epoch))]).toEqual([0, 1]);
     const second = Child.all[1];
+    expect(existsSync(orphan)).toBe(false);
     expect(second.sent[0].resume).toBe(store.getCheckpoint(lab.db, run.id, 'latest')!.path);
     expect(second.sent[0].resume).toMatch(/epoch-1\.ckpt$/);
     expect(events.filter((e) => e.runId === run.id && e.phase.startsWith('resuming'))).toHaveLength(1);
@@ -367,6 +386,31 @@ describe('the run queue, against a scripted trainer', () => {
     labs.push(memory);
     expect(() => memory.runs.enqueue(1)).toThrow('training needs a database on disk (the trainer process reads it), not :memory:');
     expect(() => memory.runs.checkpointDir(1)).toThrow(/database on disk/);
+  });
+
+  it('a report that meets a full database fails the run in words; a run deleted while training ends quietly', async () => {
+    const { lab, events, start } = await setup();
+    const [run, gone] = await start({ seeds: [1, 2] });
+    lab.db.pragma(`max_page_count = ${lab.db.pragma('page_count', { simple: true })}`);
+    const many = Array.from({ length: 20_000 }, (_, i) => point(1, `m${i}`, i));
+    Child.all[0].say({ type: 'epoch', report: { epoch: 1, points: many, checkpoints: [] } });
+    expect((await lab.runs.wait(run.id)).error).toBe("storing the trainer's report failed: the disk is full");
+    lab.db.pragma('max_page_count = 1073741823');
+    store.deleteRun(lab.db, gone.id);
+    const seen = events.length;
+    Child.all[1].exit(1);
+    await tick();
+    expect(lab.runs.busy()).toBe(false);
+    expect(events.slice(seen).filter((e) => e.runId === gone.id)).toEqual([]);
+  });
+
+  it('in memory: stopped runs delete without files, and profiling asks for a database on disk', async () => {
+    const memory = new Lab(':memory:');
+    labs.push(memory);
+    const r = store.createRun(memory.db, {});
+    expect(memory.runs.deleteMany([r.id])).toEqual({ deleted: 1, skipped: [] });
+    const set = await memory.call('taskSets/create', { name: 's', budget: 10, tasks: [{ name: 'A', attentionCost: 1 }] });
+    await expect(memory.call('taskSets/profile', { id: set.id })).rejects.toThrow('profiling needs a database on disk (the trainer process reads it), not :memory:');
   });
 
   it('names runs by set, policy, model and seed; a given name is kept, with the seed when there are several', async () => {
