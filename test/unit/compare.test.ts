@@ -1,32 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareChartOption, ema, lttb, MAX_POINTS, runChartOption } from '../../src-main/compare/chart';
 import { chartSvg, renderComparisonPng } from '../../src-main/compare/render';
 import { PNG } from 'pngjs';
-import { Lab } from '../../src-main/lab';
-import * as store from '../../src-main/store';
-import { cli } from './helpers/cli';
-import { tmpDir } from './helpers/tmp';
-import { labConfig } from './helpers/runs';
-import type { PolicyName } from '../../src-main/api/schemas';
-
-/** Runs with known curves, written straight to the store: value = base + slope·epoch per task. */
-function seeded(path = ':memory:') {
-  const lab = new Lab(path);
-  const config = (policy: PolicyName) => labConfig({ policy, solveId: policy === 'lp' ? 1 : 2, tasks: [{ name: 'a', datasetId: 1, pi: policy === 'lp' ? 1 : 0.5, weight: 1 }] });
-  const runs = [['lp', 1, 0.5], ['lp', 2, 0.6], ['uniform', 1, 0.3], ['uniform', 2, 0.3]] as const;
-  const ids = runs.map(([policy, seed, base]) => {
-    const r = store.createRun(lab.db, { name: `${policy} ${seed}`, seed, config: config(policy) });
-    const points = [0, 1, 2, 3].flatMap((epoch) =>
-      ['a', 'b'].flatMap((task) => [
-        { epoch, step: epoch * 10, task, metric: 'test.accuracy', value: base + (task === 'a' ? 0.1 : 0.05) * epoch, attention: 1000 * epoch * (policy === 'lp' ? 2 : 1), wallMs: 500 * epoch },
-      ]));
-    store.appendMetrics(lab.db, r.id, points);
-    return r.id;
-  });
-  return { lab, ids };
-}
+import { renderComparisonPng } from '../../src-main/compare/render';
+import { seeded } from './helpers/compare';
 
 describe('comparing runs', () => {
   it('groups seeds into mean ± std bands, and the diff lists what varies between and within groups', async () => {
@@ -78,22 +55,7 @@ describe('comparing runs', () => {
   });
 });
 
-describe('compare on the command line', () => {
-  const dir = tmpDir();
-  it('prints the final table and the diff, and writes the chart as a PNG rendered in Node', async () => {
-    const db = join(dir, 'lab.db');
-    const { lab } = seeded(db);
-    lab.close();
-    const png = join(dir, 'compare.png');
-    const r = await cli(['--db', db, 'compare', '1', '2', '3', '4', '--group-by', 'policy', '--x', 'attention', '--png', png]);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/\n\s*2\s+lp\s+2\s+3\s+0\.9\s+0\.75\s+0\.825\s+6000\s+37\.5\s+best\n/);
-    expect(r.stdout).toMatch(/what differs: policy \(lp: lp, uniform: uniform\)/);
-    const bytes = readFileSync(png);
-    expect(bytes.subarray(1, 4).toString()).toBe('PNG');
-    expect(bytes.readUInt32BE(16)).toBe(2000); // 1000 px chart at 2×
-    expect((await cli(['--db', db, 'compare', '9'])).stderr).toMatch(/run 9 does not exist/);
-  }, 30_000);
+describe('the chart as a picture', () => {
   it('draws the PNG in process: 2× the chart size, each group\'s line in its colour and its band as a light tint of it', async () => {
     const { lab, ids } = seeded();
     const c = await lab.call('runs/compare', { ids, groupBy: 'policy' });
