@@ -24,7 +24,6 @@ export function summarise(vs: readonly number[], how: Aggregate): { centre: numb
   return { centre: mean, std, lo: sorted[0], hi: sorted[n - 1] };
 }
 
-export const AGGREGATE_LABEL: Record<Aggregate, string> = { std: 'mean ± std', ci95: 'mean ± 95 % interval', iqr: 'median and interquartile range', minmax: 'mean and min–max' };
 
 /** The values a metric can take: accuracies and F1 scores lie in [0, 1], losses are ≥ 0. */
 export function metricRange(metric: string): [number, number] {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareChartOption, LEGEND_MAX } from '../../src-main/compare/chart';
+import { metricRange, summarise } from '../../src-main/compare/stats';
 import { Lab } from '../../src-main/lab';
 import * as store from '../../src-main/store';
 import { addRun } from './helpers/runs';
@@ -77,6 +78,20 @@ describe('what the comparison says', () => {
     const single = (await lab.call('runs/compare', { ids: [script], metric: 'val.loss' })).runs[0];
     expect(single).toMatchObject({ mean: 0.25, gainPerMTokens: ((0.25 - 0.5) / 100) * 1e6, final: { '(run)': 0.25 } });
     lab.close();
+  });
+
+  it('summarises one point of a band: one run has no spread; the 95 % interval takes t up to 30 degrees of freedom, then 1.96', () => {
+    for (const how of ['std', 'ci95', 'iqr', 'minmax'] as const) expect(summarise([0.4], how)).toEqual({ centre: 0.4, std: 0, lo: 0.4, hi: 0.4 });
+    const spread = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 ? 1 : 0)); // half 0, half 1
+    for (const [n, t] of [[2, 12.706], [31, 2.042], [32, 1.96]] as const) {
+      const vs = spread(n), s = summarise(vs, 'ci95');
+      expect(s.hi - s.centre).toBeCloseTo((t * s.std) / Math.sqrt(n), 12);
+    }
+    expect(summarise([3, 1, 2, 10], 'iqr')).toEqual({ centre: 2.5, std: expect.any(Number), lo: 1.75, hi: 4.75 }); // sorted 1 2 3 10
+    expect(metricRange('test.accuracy')).toEqual([0, 1]);
+    for (const m of ['val.f1', 'precision', 'recall', 'test.majority']) expect(metricRange(m)).toEqual([0, 1]);
+    expect(metricRange('train.loss')).toEqual([0, Infinity]);
+    for (const m of ['attention', 'accuracy.delta', 'loss.scale']) expect(metricRange(m)).toEqual([-Infinity, Infinity]);
   });
 
   it("clips bands to the metric's range: accuracy's band never leaves [0, 1]", async () => {
