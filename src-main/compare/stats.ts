@@ -24,7 +24,6 @@ export function summarise(vs: readonly number[], how: Aggregate): { centre: numb
   return { centre: mean, std, lo: sorted[0], hi: sorted[n - 1] };
 }
 
-
 /** The values a metric can take: accuracies and F1 scores lie in [0, 1], losses are ≥ 0. */
 export function metricRange(metric: string): [number, number] {
   if (/(accuracy|f1|precision|recall|majority)$/.test(metric)) return [0, 1];
