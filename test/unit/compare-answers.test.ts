@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareChartOption, LEGEND_MAX } from '../../src-main/compare/chart';
+import { compareChartOption, LEGEND_MAX, lttb } from '../../src-main/compare/chart';
 import { metricRange, summarise } from '../../src-main/compare/stats';
 import { Lab } from '../../src-main/lab';
 import * as store from '../../src-main/store';
@@ -211,6 +211,28 @@ describe('what the comparison says', () => {
     expect(item.tooltip.formatter(p('g3', [2000, 0.6, 1, 0.6, 0.6]))).toBe('•g3: 0.600<br/>x = 2,000');
     expect(item.title.subtext).toBe(`${LEGEND_MAX + 1} series: names in the tooltips`);
     expect(draw({}).title.subtext).toBe('');
+  });
+
+  it('a band and raw points stay out of the tooltip and the pointer; small multiples use smaller type; LTTB keeps every point below 3 or above n', () => {
+    const c = { metric: 'test.accuracy', x: 'epoch' as const, groupBy: null, aggregate: 'std' as const, warnings: [], tasks: [], runs: [], diff: [], series: [{ group: 'g', task: '', runIds: [1, 2], x: [0, 1], mean: [0.5, 0.6], std: [0.1, 0.1], n: [2, 2] }] };
+    type O = { animation: boolean; series: { type: string; tooltip?: { show: boolean }; silent?: boolean; encode?: unknown }[]; title: { textStyle: { fontSize: number } }; legend: { type: string; textStyle: { fontSize: number }; itemWidth: number; top: number }; grid: { top: number; bottom: number } };
+    const draw = (o: object) => compareChartOption(c, { smoothing: 0.5, raw: true, ...o }).option as unknown as O;
+    const full = draw({}), small = draw({ compact: true }), still = draw({ still: true });
+    expect(full.animation).toBe(false); // a picture is drawn at once
+    const band = full.series.find((s) => s.type === 'custom')!, raw = full.series.find((s) => s.type === 'scatter')!;
+    expect([band.tooltip, band.silent, band.encode]).toEqual([{ show: false }, true, { x: 0, y: [1, 2] }]);
+    expect(raw.tooltip).toEqual({ show: false });
+    expect(full.series.find((s) => s.type === 'line')!.tooltip).toBeUndefined();
+    expect(small.title.textStyle.fontSize).toBeLessThan(full.title.textStyle.fontSize);
+    expect(small.legend.textStyle.fontSize).toBeLessThan(full.legend.textStyle.fontSize);
+    expect(small.legend.itemWidth).toBeLessThan(full.legend.itemWidth);
+    expect(small.grid.top).toBeLessThan(full.grid.top);
+    expect(draw({ zoom: true }).grid.bottom).toBeGreaterThan(full.grid.bottom); // room for the range slider
+    expect([full.legend.type, still.legend.type]).toEqual(['scroll', 'plain']);
+    const xs = [0, 1, 2, 3, 4], ys = [0, 5, 1, 4, 2];
+    for (const t of [2, 5, 9]) expect(lttb(xs, ys, t)).toEqual([0, 1, 2, 3, 4]);
+    expect(lttb(xs, ys, 3)).toEqual([0, 1, 4]); // the spike at 1 is the largest triangle
+    expect(lttb(xs, ys, 4)).toHaveLength(4);
   });
 
   it('summarises a legend past 12 runs (40 here): a picture lists 12 and says how many more, the app scrolls; per-task charts keep a legend', async () => {
