@@ -135,6 +135,7 @@ describe('the training loop', () => {
       expect(last.etaS).toBeGreaterThanOrEqual(0);
     }
     expect(seen.at(-1)!.etaS).toBe(0);
+    expect(seen.length).toBeLessThan(2 * steps); // at most every 250 ms (and each epoch's last step), not every step
     expect(seen.every((p) => p.samplesPerS > 0 && p.stepInEpoch >= 1 && p.stepInEpoch <= steps && p.step === (p.epoch - 1) * steps + p.stepInEpoch)).toBe(true);
     // the first report (step 1): the steps left in both epochs at the rate so far; the rate is its batch's samples over the same time
     const first = seen[0], batch = (first.etaS! * first.samplesPerS) / (2 * steps - 1);
@@ -193,10 +194,13 @@ describe('the training loop', () => {
     await expect(train({ ...data, vocab: data.vocab.slice(1) }, [{ pi: 1, weight: 1 }, { pi: 1, weight: 1 }], CONFIG, { checkpointDir: tmp(), resume: join(dir, 'epoch-2.ckpt') })).rejects.toThrow(/vocabulary differs/);
   });
 
-  it('weights all zero count as all equal', async () => {
+  it('weights all zero count as all equal; a task that does not train (π = 0) does not count toward the mean weight', async () => {
     const zero = await collect(data, { ...CONFIG, epochs: 1 }, { checkpointDir: tmp() }, [1, 1], [0, 0]);
     const one = await collect(data, { ...CONFIG, epochs: 1 }, { checkpointDir: tmp() }, [1, 1], [1, 1]);
     expect(values(zero.points)).toEqual(values(one.points));
+    const alone = await collect(data, { ...CONFIG, epochs: 1 }, { checkpointDir: tmp() }, [1, 0], [1, 1]);
+    const idleHeavy = await collect(data, { ...CONFIG, epochs: 1 }, { checkpointDir: tmp() }, [1, 0], [1, 9]);
+    expect(values(idleHeavy.points)).toEqual(values(alone.points));
   });
 
   it('resumes from a checkpoint exactly where the uninterrupted run would be', async () => {
