@@ -60,8 +60,8 @@ describe('the chart as a picture', () => {
     const { lab, ids } = seeded();
     const c = await lab.call('runs/compare', { ids, groupBy: 'policy' });
     lab.close();
-    const png = PNG.sync.read(renderComparisonPng(c, { smoothing: 0, raw: false }, { width: 600, height: 300 }));
-    expect([png.width, png.height]).toEqual([1200, 600]);
+    const png = PNG.sync.read(renderComparisonPng(c, { smoothing: 0, raw: false }));
+    expect([png.width, png.height]).toEqual([2000, 1040]); // the 1000 × 520 chart at 2×
     const count = (rgb: number[], tol = 0) => {
       let n = 0;
       for (let i = 0; i < png.data.length; i += 4) if (rgb.every((v, k) => Math.abs(png.data[i + k] - v) <= tol)) n++;
@@ -69,11 +69,14 @@ describe('the chart as a picture', () => {
     };
     const tint = (rgb: number[]) => rgb.map((v) => 255 - 0.18 * (255 - v)); // opacity 0.18 over white
     const lp = [0x54, 0x70, 0xc6], uniform = [0x91, 0xcc, 0x75];
-    expect(count(lp)).toBeGreaterThan(500); // the lp line (and its legend mark)
-    expect(count(uniform)).toBeGreaterThan(500);
-    expect(count(tint(lp), 2)).toBeGreaterThan(20_000); // lp's seeds differ: a band
-    expect(count(tint(uniform), 2)).toBeLessThan(500); // uniform's seeds agree: no band, only the line's anti-aliased edge
+    expect(count(lp)).toBeGreaterThan(1000); // the lp line (and its legend mark)
+    expect(count(uniform)).toBeGreaterThan(1000);
+    expect(count(tint(lp), 2)).toBeGreaterThan(50_000); // lp's seeds differ: a band
+    expect(count(tint(uniform), 2)).toBeLessThan(1000); // uniform's seeds agree: no band, only the line's anti-aliased edge
     expect(count([255, 255, 255])).toBeGreaterThan(png.width * png.height * 0.5); // a white background
+    // text is drawn (the fonts were found): another title changes the picture
+    const small = (title: string) => PNG.sync.read(renderComparisonPng(c, { smoothing: 0, raw: false, title }, { width: 300, height: 160 })).data;
+    expect(small('one title').equals(small('another title'))).toBe(false);
   }, 30_000);
 });
 
