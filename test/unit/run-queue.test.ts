@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { LabError } from '../../src-main/api/errors';
 import type { MetricPoint, ProgressEvent } from '../../src-main/api/schemas';
 import { Lab } from '../../src-main/lab';
 import { createRuns } from '../../src-main/runs';
@@ -82,7 +83,7 @@ function epoch(lab: Lab, runId: number, e: number, val: number | null, best = tr
   const dir = store.runCheckpointDir(lab.db.name, runId), path = join(dir, `epoch-${e}.ckpt`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(path, 'checkpoint');
-  const points = [point(e, 'test.accuracy', 0.5 + e / 10), ...(val === null ? [] : [point(e, 'val.accuracy', val, '')])];
+  const points = [point(e, 'test.accuracy', 0.5 + e / 10), point(e, 'val.accuracy', 0.01), ...(val === null ? [] : [point(e, 'val.accuracy', val, '')])]; // the task's own val.accuracy is not the mean
   const checkpoints = e === 0 ? [] : [{ kind: 'latest' as const, path, metric: val }, ...(best ? [{ kind: 'best' as const, path, metric: val }] : [])];
   return { type: 'epoch', report: { epoch: e, points, checkpoints } };
 }
@@ -109,6 +110,7 @@ describe('the run queue, against a scripted trainer', () => {
     child.say(epoch(lab, run.id, 0, 0.5));
     child.say(epoch(lab, run.id, 1, 0.875));
     child.say(epoch(lab, run.id, 2, null, false));
+    child.say(epoch(lab, run.id, 3, 0.5, false));
     child.say(done);
     await tick();
     const got = await lab.call('runs/get', { id: run.id });
@@ -125,15 +127,18 @@ describe('the run queue, against a scripted trainer', () => {
       'epoch 0 done 1/1: validation accuracy 50.0%',
       'epoch 1 done 1/1: validation accuracy 87.5%',
       'epoch 2 done 1/1: evaluated',
+      'epoch 3 done 1/1: validation accuracy 50.0%',
     ]);
     expect(events[2]).toMatchObject({ job: `run-${run.id}`, kind: 'run', runId: run.id, epoch: 1, epochs: 3, etaS: 12.4, samplesPerS: 1234.6 });
-    expect(events.at(-1)).toMatchObject({ epoch: 2 });
-    expect([...new Set((await lab.call('runs/metrics', { id: run.id })).map((p) => p.epoch))]).toEqual([0, 1, 2]);
-    expect(store.getCheckpoint(lab.db, run.id, 'latest')).toMatchObject({ epoch: 2, path: join(dir, 'lab.db-checkpoints', `run-${run.id}`, 'epoch-2.ckpt') });
+    expect(events.at(-1)).toMatchObject({ epoch: 3 });
+    expect([...new Set((await lab.call('runs/metrics', { id: run.id })).map((p) => p.epoch))]).toEqual([0, 1, 2, 3]);
+    expect(store.getCheckpoint(lab.db, run.id, 'latest')).toMatchObject({ epoch: 3, path: join(dir, 'lab.db-checkpoints', `run-${run.id}`, 'epoch-3.ckpt') });
     expect(store.getCheckpoint(lab.db, run.id, 'best')).toMatchObject({ epoch: 1, metric: 0.875 });
     // the epochs neither checkpoint names are pruned as soon as they are superseded
     expect(existsSync(join(dir, 'lab.db-checkpoints', `run-${run.id}`, 'epoch-1.ckpt'))).toBe(true);
     expect(existsSync(join(dir, 'lab.db-checkpoints', `run-${run.id}`, 'epoch-0.ckpt'))).toBe(false);
+    expect(existsSync(join(dir, 'lab.db-checkpoints', `run-${run.id}`, 'epoch-2.ckpt'))).toBe(false); // latest no more, never best
+    expect(existsSync(join(dir, 'lab.db-checkpoints', `run-${run.id}`, 'epoch-3.ckpt'))).toBe(true);
 
     child.exit(0);
     const finished = await lab.runs.wait(run.id);
@@ -209,11 +214,18 @@ describe('the run queue, against a scripted trainer', () => {
     expect(await lab.call('runs/metrics', { id: a.id })).toEqual([]);
     expect((await lab.runs.wait(a.id)).status).toBe('cancelled');
     expect(Child.all).toHaveLength(1); // b never started
+    // cancelling a training run leaves the queue as it was: the queued run starts
+    const [d, e2] = await start({ seeds: [4, 5] });
+    await lab.call('runs/cancel', { id: d.id });
+    await tick();
+    expect(Child.all.at(-1)!.sent[0].runId).toBe(e2.id);
+    Child.all.at(-1)!.exit(0);
+    await lab.runs.wait(e2.id);
     expect(events.filter((e) => e.runId === a.id).at(-1)).toMatchObject({ phase: 'cancelled', message: 'cancelled by the user' });
     await expect(lab.call('runs/cancel', { id: a.id })).rejects.toThrow(`run ${a.id} is cancelled: there is nothing to cancel`);
     // the trainer exits just as cancel comes: cancel does not wait for an exit already past
     const [c] = await start();
-    Child.all[1].exit(0);
+    Child.all.at(-1)!.exit(0);
     expect((await lab.call('runs/cancel', { id: c.id })).status).toBe('cancelled');
     expect((await lab.runs.wait(c.id)).status).toBe('cancelled');
   });
@@ -331,6 +343,20 @@ describe('the run queue, against a scripted trainer', () => {
     expect(existsSync(folder)).toBe(true);
     expect(lab.runs.deleteMany([a.id, b.id])).toEqual({ deleted: 1, skipped: [b.id] });
     expect(existsSync(folder)).toBe(false);
+    // a run's files from the old shared layout (outside its folder) go too; a run that never wrote one deletes all the same
+    Child.all[1].say(epoch(lab, b.id, 1, 0.5));
+    await tick();
+    const elsewhere = join(dir, 'old-layout.ckpt');
+    writeFileSync(elsewhere, 'old');
+    store.saveCheckpoint(lab.db, { runId: b.id, epoch: 1, kind: 'best', path: elsewhere, metric: 0.5 });
+    Child.all[1].exit(0);
+    await lab.runs.wait(b.id);
+    lab.runs.delete(b.id);
+    expect(existsSync(elsewhere)).toBe(false);
+    const [c] = await start();
+    await lab.call('runs/cancel', { id: c.id });
+    lab.runs.delete(c.id);
+    expect(() => store.getRun(lab.db, c.id)).toThrow(/does not exist/);
     expect(() => store.getRun(lab.db, a.id)).toThrow(/does not exist/);
   });
 
@@ -382,6 +408,9 @@ describe('the run queue, against a scripted trainer', () => {
     await tick();
     await expect(start({ initFrom: base.id, model: 'cnn', dim: 32 })).rejects.toThrow(new RegExp(`^initFrom: run ${base.id} trained a bag encoder \\(dim \\d+, hidden \\d+\\); this run asks for cnn \\(dim 32, hidden \\d+\\)`));
     await expect(start({ initFrom: base.id, hidden: 8 })).rejects.toThrow(/this run asks for bag \(dim \d+, hidden 8\)/);
+    await expect(start({ initFrom: base.id, dim: 16 })).rejects.toThrow(/this run asks for bag \(dim 16, hidden \d+\)/);
+    const script = store.createRun(lab.db, {});
+    await expect(start({ initFrom: script.id })).rejects.toThrow(`initFrom: run ${script.id} trained a ? encoder (dim ?, hidden ?)`);
     const memory = new Lab(':memory:');
     labs.push(memory);
     expect(() => memory.runs.enqueue(1)).toThrow('training needs a database on disk (the trainer process reads it), not :memory:');
@@ -407,10 +436,85 @@ describe('the run queue, against a scripted trainer', () => {
   it('in memory: stopped runs delete without files, and profiling asks for a database on disk', async () => {
     const memory = new Lab(':memory:');
     labs.push(memory);
+    expect(existsSync(':memory:-reserve')).toBe(false); // no reserve file for a database in memory
     const r = store.createRun(memory.db, {});
     expect(memory.runs.deleteMany([r.id])).toEqual({ deleted: 1, skipped: [] });
     const set = await memory.call('taskSets/create', { name: 's', budget: 10, tasks: [{ name: 'A', attentionCost: 1 }] });
     await expect(memory.call('taskSets/profile', { id: set.id })).rejects.toThrow('profiling needs a database on disk (the trainer process reads it), not :memory:');
+  });
+
+  it('each refusal carries the code a door maps to its status (conflict, invalid input, not found, unsupported, internal)', async () => {
+    const { lab, set, start } = await setup();
+    const code = async (p: Promise<unknown> | (() => unknown)) => {
+      try {
+        await (typeof p === 'function' ? p() : p);
+      } catch (e) {
+        return (e as LabError).code;
+      }
+      return 'no error';
+    };
+    const [run, queued] = await start({ seeds: [1, 2] });
+    expect(await code(lab.call('runs/resume', { id: run.id }))).toBe('conflict');
+    expect(await code(() => lab.runs.delete(run.id))).toBe('conflict');
+    expect(await code(start({ initFrom: run.id }))).toBe('invalid_input');
+    Child.all[0].say(epoch(lab, run.id, 1, 0.9));
+    await tick();
+    rmSync(store.getCheckpoint(lab.db, run.id, 'latest')!.path);
+    expect(await code(start({ initFrom: run.id }))).toBe('not_found');
+    expect(await code(start({ initFrom: run.id, dim: 8 }))).toBe('invalid_input');
+    await lab.call('runs/cancel', { id: queued.id });
+    expect(await code(lab.call('runs/cancel', { id: queued.id }))).toBe('conflict');
+    const tracked = store.createRun(lab.db, {});
+    lab.db.prepare("UPDATE runs SET source = 'mlflow', status = 'failed' WHERE id = ?").run(tracked.id);
+    expect(await code(() => lab.runs.resume(tracked.id))).toBe('conflict');
+    const synthetic = await lab.call('taskSets/create', { name: 'synthetic', budget: 10, tasks: [{ name: 'A', attentionCost: 1 }] });
+    expect(await code(lab.call('runs/start', { taskSetId: synthetic.id }))).toBe('invalid_input');
+    const capped = await lab.call('taskSets/create', { name: 'capped', budget: 10, tasks: [{ name: 't', dataset: 'toy', cap: 0 }] });
+    expect(await code(lab.call('runs/start', { taskSetId: capped.id }))).toBe('invalid_input');
+    const solve = await lab.call('solve/run', { taskSetId: set.id, policy: 'lp' });
+    const req = { model: 'bag' as const, dim: 64, hidden: 64, lr: 0.005, batchSize: 32, epochs: 1, vocabSize: 100, threads: 1, seeds: [1], tags: [] };
+    expect(await code(() => createRuns(lab.db, set, { ...solve, status: 'infeasible' }, req))).toBe('infeasible');
+    expect(await code(() => createRuns(lab.db, set, { ...solve, tasks: ['other'] }, req))).toBe('conflict');
+    const memory = new Lab(':memory:');
+    labs.push(memory);
+    expect(await code(() => memory.runs.enqueue(1))).toBe('unsupported');
+    expect(await code(memory.call('taskSets/profile', { id: (await memory.call('taskSets/create', { name: 's', budget: 10, tasks: [{ name: 'A', attentionCost: 1 }] })).id }))).toBe('unsupported');
+    const profiling = lab.call('taskSets/profile', { id: set.id, batches: 2 });
+    await tick();
+    Child.all.at(-1)!.exit(1);
+    expect(await code(profiling)).toBe('internal');
+  });
+
+  it('resume takes interrupted and cancelled runs too; a run stopped by another process stays as it said; mixed π trains', async () => {
+    const { lab, set, start } = await setup();
+    const [a, b] = await start({ seeds: [1, 2], threads: 2 });
+    expect(Child.all[0].sent[0].config.threads).toBe(2);
+    expect(store.getRun(lab.db, b.id).environment).toMatchObject({ ownerPid: process.pid }); // queued, and already owned: a killed lab's runs are found by it
+    await lab.call('runs/cancel', { id: b.id });
+    store.setRunStatus(lab.db, a.id, 'cancelled', { error: 'cancelled elsewhere' }); // another lab's door cancelled it
+    Child.all[0].say({ type: 'failed', error: 'ignored' });
+    Child.all[0].say({ type: 'progress', progress: { epoch: 1, epochs: 3, step: 1, stepsInEpoch: 2, stepInEpoch: 1, samplesPerS: 1, etaS: 1, attention: 1 } });
+    Child.all[0].exit(null, 'SIGKILL');
+    expect(await lab.runs.wait(a.id)).toMatchObject({ status: 'cancelled', error: 'cancelled elsewhere' });
+    expect((await lab.call('runs/resume', { id: b.id })).status).toBe('running');
+    lab.runs.close();
+    expect(store.getRun(lab.db, b.id).status).toBe('interrupted');
+    Child.all[1].say(epoch(lab, b.id, 1, 0.9)); // a trainer speaking after close is not heard
+    await tick();
+    expect(await lab.call('runs/metrics', { id: b.id })).toEqual([]);
+    const next = new Lab(lab.db.name);
+    labs.push(next);
+    expect((await next.call('runs/resume', { id: b.id })).status).toBe('running');
+    // a trainer that failed, then said anything else, still failed
+    const last = Child.all.at(-1)!;
+    last.say({ type: 'failed', error: 'disk error' });
+    last.say({ type: 'started', backend });
+    last.exit(0);
+    expect(await next.runs.wait(b.id)).toMatchObject({ status: 'failed', error: 'disk error' });
+    const two = await next.call('taskSets/create', { name: 'two', budget: 1e9, tasks: [{ name: 'x', dataset: 'toy' }, { name: 'y', dataset: 'toy', cap: 0 }] });
+    const [mixed] = await next.call('runs/start', { taskSetId: two.id, epochs: 1 });
+    expect((mixed.config as { tasks: { pi: number }[] }).tasks.map((t) => t.pi)).toEqual([1, 0]);
+    expect(set.id).toBeGreaterThan(0);
   });
 
   it('names runs by set, policy, model and seed; a given name is kept, with the seed when there are several', async () => {
@@ -438,7 +542,7 @@ describe('profiling in a trainer process, scripted', () => {
     child.say({ type: 'profiled', secondsPerPass: [0.25], secondsPerBatch: [0.01] });
     child.exit(0);
     expect((await profiled).tasks[0].timeCost).toBe(0.25);
-    expect(seen).toEqual(expect.arrayContaining(['timing 1/1: timed 1 of 1 task(s) on cpu (scripted)']));
+    expect(seen).toEqual(expect.arrayContaining(['starting 0/1: starting the trainer', 'timing 1/1: timed 1 of 1 task(s) on cpu (scripted)']));
     const failing = lab.call('taskSets/profile', { id: set.id, batches: 2 });
     await tick();
     Child.all[1].say({ type: 'failed', error: 'no memory' });
