@@ -72,9 +72,10 @@ function meanCurve(m: Map<string, store.Curve>): store.Curve | null {
   const len = Math.min(...cs.map((c) => c.epoch.length));
   const at = (f: (c: store.Curve) => number) => cs.reduce((s, c) => s + f(c), 0) / cs.length;
   return {
-    runId: cs[0].runId, task: '', epoch: cs[0].epoch.slice(0, len), step: cs[0].step.slice(0, len),
+    // x and epoch are read at the indices of value only: the first task's arrays serve uncut
+    runId: cs[0].runId, task: '', epoch: cs[0].epoch, step: cs[0].step,
     value: Array.from({ length: len }, (_, i) => at((c) => c.value[i])),
-    attention: cs[0].attention.slice(0, len), wallMs: cs[0].wallMs.slice(0, len),
+    attention: cs[0].attention, wallMs: cs[0].wallMs,
   };
 }
 
@@ -104,9 +105,10 @@ function band(cs: store.Curve[], input: CompareInput) {
 /** A run's last values: per task, the mean over tasks, the attention spent and the mean gained per million tokens. */
 function finals(m: Map<string, store.Curve>, mc: store.Curve | null, tasks: string[]) {
   const last = mc ? mc.value.length - 1 : -1;
-  const attention = mc && last >= 0 ? mc.attention[last] : 0;
-  const mean = mc && last >= 0 ? mc.value[last] : null;
-  const gain = mc && last > 0 && attention > 0 ? ((mc.value[last] - mc.value[0]) / attention) * 1e6 : null;
+  // a stored curve has a point at least, so last ≥ 0 exactly when there is a mean curve
+  const attention = last >= 0 ? mc!.attention[last] : 0;
+  const mean = last >= 0 ? mc!.value[last] : null;
+  const gain = last > 0 && attention > 0 ? ((mc!.value[last] - mc!.value[0]) / attention) * 1e6 : null;
   return { epochs: mc ? mc.epoch[last] ?? 0 : 0, final: Object.fromEntries(tasks.map((t) => [t, m.get(t)?.value.at(-1) ?? null])), mean, attention, gainPerMTokens: gain };
 }
 

@@ -77,6 +77,30 @@ describe('what the comparison says', () => {
     expect(both.runs.map((r) => r.group)).toEqual([`run ${long}`, `run ${script}`]);
     const single = (await lab.call('runs/compare', { ids: [script], metric: 'val.loss' })).runs[0];
     expect(single).toMatchObject({ mean: 0.25, gainPerMTokens: ((0.25 - 0.5) / 100) * 1e6, final: { '(run)': 0.25 } });
+    expect(single.policy).toBe('—');
+    // one point (at epoch 2): its value and attention, no gain yet; tasks of unequal length: the mean stops with the shortest
+    const one = run(5, { policy: 'lp' }, [[2, 'a', 0.4]]);
+    const ragged = run(6, { policy: 'lp' }, [[0, 'a', 0.9], [1, 'a', 0.5], [2, 'a', 0.1], [0, 'b', 0.7], [1, 'b', 0.3]]);
+    const flat = store.createRun(lab.db, { name: 'flat', seed: 7, config: { policy: 'lp' } }); // points, but no attention spent
+    store.appendMetrics(lab.db, flat.id, [0, 1].map((epoch) => ({ epoch, step: epoch, task: 'a', metric: 'val.loss', value: 0.5 - epoch / 10, attention: 0, wallMs: epoch })));
+    const rows = (await lab.call('runs/compare', { ids: [one, ragged, flat.id], metric: 'val.loss' })).runs;
+    expect(rows[0]).toMatchObject({ epochs: 2, mean: 0.4, attention: 200, gainPerMTokens: null });
+    expect(rows[1]).toMatchObject({ epochs: 1, mean: 0.4, attention: 100 });
+    expect(rows[1].gainPerMTokens).toBeCloseTo(((0.4 - 0.8) / 100) * 1e6, 6);
+    expect(rows[2]).toMatchObject({ attention: 0, gainPerMTokens: null });
+    // per task, a run with no points has no curve; wall time in seconds on the x axis
+    const perTask = await lab.call('runs/compare', { ids: [long, empty], perTask: true, metric: 'val.loss', x: 'wallMs' });
+    expect(perTask.series.map((s) => s.group)).toEqual([`run ${long}`, `run ${long}`]);
+    expect(perTask.series[0].x).toEqual([0, 10, 20]);
+    // a lab run logs its tasks and their mean (task ''): per task, the mean is not one more task
+    const lab2 = addRun(lab.db, { policy: 'lp', seed: 1, base: 0.5 });
+    expect((await lab.call('runs/compare', { ids: [lab2], perTask: true })).tasks).toEqual(['a', 'b']);
+    // a field null in one run reads as absent; numbers sort as numbers
+    const nulls = [run(2, { policy: 'lp', initFrom: null }, []), run(10, { policy: 'lp', initFrom: 3 }, [])];
+    expect((await lab.call('runs/compare', { ids: nulls, groupBy: 'policy' })).diff).toEqual([
+      { field: 'initFrom', values: [{ group: 'lp', value: '—, 3' }] },
+      { field: 'seed', values: [{ group: 'lp', value: '2, 10' }] },
+    ]);
     lab.close();
   });
 
