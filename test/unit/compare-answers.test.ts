@@ -3,7 +3,8 @@ import { compareChartOption, LEGEND_MAX, lttb } from '../../src-main/compare/cha
 import { metricRange, summarise } from '../../src-main/compare/stats';
 import { Lab } from '../../src-main/lab';
 import * as store from '../../src-main/store';
-import { addRun } from './helpers/runs';
+import { addRun, labConfig } from './helpers/runs';
+import type { LabRunConfig } from '../../src-main/api/schemas';
 import { seedLike } from './helpers/tmp';
 
 /** The comparison's wrong answers (issue 16), each pinned by the number a user would read. */
@@ -45,7 +46,7 @@ describe('what the comparison says', () => {
   it('uneven runs: a shorter seed stops counting, a run with no points, a script\'s run-level metric, the lowest loss is best, objects in the diff as JSON', async () => {
     const lab = new Lab(':memory:');
     const run = (seed: number, config: Record<string, unknown>, points: [number, string, number][], metric = 'val.loss') => {
-      const r = store.createRun(lab.db, { name: `r${seed}`, seed, config });
+      const r = store.createRun(lab.db, { name: `r${seed}`, seed, config: config as unknown as LabRunConfig }); // fields as a script logs them: any, or none
       store.appendMetrics(lab.db, r.id, points.map(([epoch, task, value]) => ({ epoch, step: epoch, task, metric, value, attention: 100 * epoch, wallMs: 10 * epoch })));
       return r.id;
     };
@@ -81,7 +82,7 @@ describe('what the comparison says', () => {
     // one point (at epoch 2): its value and attention, no gain yet; tasks of unequal length: the mean stops with the shortest
     const one = run(5, { policy: 'lp' }, [[2, 'a', 0.4]]);
     const ragged = run(6, { policy: 'lp' }, [[0, 'a', 0.9], [1, 'a', 0.5], [2, 'a', 0.1], [0, 'b', 0.7], [1, 'b', 0.3]]);
-    const flat = store.createRun(lab.db, { name: 'flat', seed: 7, config: { policy: 'lp' } }); // points, but no attention spent
+    const flat = store.createRun(lab.db, { name: 'flat', seed: 7, config: labConfig() }); // points, but no attention spent
     store.appendMetrics(lab.db, flat.id, [0, 1].map((epoch) => ({ epoch, step: epoch, task: 'a', metric: 'val.loss', value: 0.5 - epoch / 10, attention: 0, wallMs: epoch })));
     const rows = (await lab.call('runs/compare', { ids: [one, ragged, flat.id], metric: 'val.loss' })).runs;
     expect(rows[0]).toMatchObject({ epochs: 2, mean: 0.4, attention: 200, gainPerMTokens: null });
@@ -151,7 +152,7 @@ describe('what the comparison says', () => {
     }
     // a loss is clipped at 0 only: two runs at 0.01 and 0.5 give mean 0.255 ± 0.3465, drawn from 0 to 0.6015
     const losses = [0.01, 0.5].map((value, seed) => {
-      const r = store.createRun(lab.db, { name: `loss ${seed}`, seed, config: { policy: 'lp' } });
+      const r = store.createRun(lab.db, { name: `loss ${seed}`, seed, config: labConfig() });
       store.appendMetrics(lab.db, r.id, [0, 1].map((epoch) => ({ epoch, step: epoch, task: 'a', metric: 'val.loss', value, attention: epoch, wallMs: epoch })));
       return r.id;
     });
