@@ -31,7 +31,9 @@ afterAll(() => useLabKernels());
 describe('registration', () => {
   it('once the CPU backend is up TF.js runs the lab\'s kernels, and the stock ones come back on request', () => {
     // initBackend('cpu') (beforeAll) is the app's own path: it must have registered them
-    const running = () => LAB_KERNELS.map((k) => tf.getKernel(k.kernelName, 'cpu')?.kernelFunc);
+    const names = ['Sum', 'UnsortedSegmentSum', 'Multiply', 'Add', 'Sub', 'RealDiv', 'Transpose', 'BatchMatMul']; // TF.js's own kernel names
+    expect(LAB_KERNELS.map((k) => [k.kernelName, k.backendName])).toEqual(names.map((n) => [n, 'cpu']));
+    const running = () => names.map((n) => tf.getKernel(n, 'cpu')?.kernelFunc);
     expect(running()).toEqual(LAB_KERNELS.map((k) => k.kernelFunc));
     useLabKernels(); // idempotent: a second call keeps the stock kernels it saved
     useStockKernels();
@@ -89,7 +91,7 @@ describe('lab CPU kernels agree with the stock kernels', () => {
       close(lab, stock);
     }
     // exact zeros (relu outputs, padding) are skipped four at a time: a row of A with a whole zero group, one zero in a group, a zero tail
-    const z = tf.tensor2d([[0, 0, 0, 0, 1, 2, 0, 3, 0], [5, 0, 0, 0, 0, 0, 0, 0, 4]]), w = rand([9, 3]);
+    const z = tf.tensor2d([[0, 0, 0, 0, 1, 2, 0, 3, 0], [5, 0, 0, 0, 0, 0, 0, 0, 4], [0, 6, 0, 0, 0, 0, 7, 0, 0], [0, 0, 0, 8, 0, 0, 0, 0, 0]]), w = rand([9, 3]);
     const zeros = both(() => values(tf.matMul(z, w)));
     close(zeros.lab, zeros.stock);
     expect(() => tf.matMul(rand([2, 3]), rand([4, 2]))).toThrow(/inner shapes/);
