@@ -185,7 +185,7 @@ describe('what the comparison says', () => {
     expect(smooth[1]).toEqual([1, +((0.5 * 0.45 + 0.6) / 1.5).toFixed(10), +((0.5 * 0.55 + 0.8) / 1.5).toFixed(10)]);
   });
 
-  it('draws what the user set: hidden groups gone, pinned on top and listed first, own colour and label, raw points, seconds, zoom, log scale, tooltips in words', () => {
+  it('draws what the user set: hidden groups gone, pinned on top and listed first, own colour and label, raw points, seconds, zoom, log scale, tooltips in words with units', () => {
     const s = (group: string, mean: number[], n: number[]) => ({ group, task: '', runIds: [1], x: [0, 1000, 2000], mean, std: mean.map(() => 0.1), lo: mean.map((m) => m - 0.1), hi: mean.map((m) => m + 0.1), n });
     const c = {
       metric: 'test.accuracy', x: 'wallMs' as const, groupBy: 'policy', aggregate: 'std' as const, warnings: [], tasks: [], runs: [], diff: [],
@@ -224,16 +224,16 @@ describe('what the comparison says', () => {
     // the tooltip: x, then each series' value, with n and the band named by its aggregate
     const p = (seriesName: string, data: number[]) => ({ seriesName, marker: '•', data });
     expect(plain.tooltip.trigger).toBe('axis');
-    expect(plain.tooltip.formatter([p('lp', [1, 0.7, 2, 0.6, 0.8]), p('size', [1, 1234.5, 1, 1234.5, 1234.5])])).toBe('x = 1.000<br/>•lp: 0.700 (n = 2, ±std 0.600–0.800)<br/>•size: 1,235');
+    expect(plain.tooltip.formatter([p('lp', [1, 0.7, 2, 0.6, 0.8]), p('size', [1, 1234.5, 1, 1234.5, 1234.5])])).toBe('1 s<br/>•lp: 0.7 (n = 2, ±std 0.6–0.8)<br/>•size: 1,235');
     for (const [aggregate, name] of [['iqr', 'IQR'], ['minmax', 'range'], ['ci95', '95 %']] as const) {
       const f = (compareChartOption({ ...c, aggregate }, { smoothing: 0, raw: false }).option as unknown as Option).tooltip.formatter;
-      expect(f([p('lp', [1, 0.7, 2, 0.6, 0.8])])).toBe(`x = 1.000<br/>•lp: 0.700 (n = 2, ${name} 0.600–0.800)`);
+      expect(f([p('lp', [1, 0.7, 2, 0.6, 0.8])])).toBe(`1 s<br/>•lp: 0.7 (n = 2, ${name} 0.6–0.8)`);
     }
-    expect(plain.tooltip.formatter([])).toBe('x = 0.000');
+    expect(plain.tooltip.formatter([])).toBe('0 s');
     const many = { ...c, series: Array.from({ length: LEGEND_MAX + 1 }, (_, i) => s(`g${i}`, [0.5, 0.6, 0.7], [1, 1, 1])) };
     const item = (compareChartOption(many, { smoothing: 0, raw: false }).option as unknown as Option);
     expect(item.tooltip.trigger).toBe('item');
-    expect(item.tooltip.formatter(p('g3', [2000, 0.6, 1, 0.6, 0.6]))).toBe('•g3: 0.600<br/>x = 2,000');
+    expect(item.tooltip.formatter(p('g3', [2000, 0.6, 1, 0.6, 0.6]))).toBe('•g3: 0.6<br/>2,000 s');
     expect(item.title.subtext).toBe(`${LEGEND_MAX + 1} series: names in the tooltips`);
     expect(draw({}).title.subtext).toBe('');
   });

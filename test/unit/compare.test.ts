@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { compareChartOption, ema, lttb, MAX_POINTS, runChartOption } from '../../src-main/compare/chart';
 import { chartSvg, renderComparisonPng } from '../../src-main/compare/render';
 import { PNG } from 'pngjs';
-import { renderComparisonPng } from '../../src-main/compare/render';
 import { seeded } from './helpers/compare';
 
 describe('comparing runs', () => {
