@@ -5,8 +5,12 @@
  */
 export const modules = {
   solver: { mutate: ['src-main/solver/**/*.ts', '!src-main/solver/format.ts'], tests: ['test/unit/solver.test.ts', 'test/unit/solver-engines.test.ts', 'test/unit/solver-policies.test.ts'] },
-  training: { mutate: ['src-main/training/train.ts', 'src-main/training/kernels.ts', 'src-main/training/embedding.ts'], tests: ['test/unit/training.test.ts', 'test/unit/kernels.test.ts'] },
-  compare: { mutate: ['src-main/compare/**/*.ts'], tests: ['test/unit/compare.test.ts'] },
+  // training.test.ts trains toy models (seconds per mutant); kernels.test.ts tests the kernels and the table in milliseconds
+  training: { mutate: ['src-main/training/train.ts'], tests: ['test/unit/training.test.ts'] },
+  kernels: { mutate: ['src-main/training/kernels.ts', 'src-main/training/embedding.ts'], tests: ['test/unit/kernels.test.ts'] },
+  compare: { mutate: ['src-main/compare/**/*.ts'], tests: ['test/unit/compare.test.ts', 'test/unit/compare-answers.test.ts'] },
   datasets: { mutate: ['src-main/datasets/split.ts', 'src-main/datasets/importer.ts'], tests: ['test/unit/importer.test.ts'] },
-  runs: { mutate: ['src-main/runs/index.ts'], tests: ['test/unit/runs.test.ts', 'test/unit/reliability.test.ts'] },
+  // runs: the queue against a scripted trainer (runs.test.ts and reliability.test.ts train real
+  // trainers, minutes per mutant on this machine; they are integration tests of the same code)
+  runs: { mutate: ['src-main/runs/index.ts'], tests: ['test/unit/run-queue.test.ts'] },
 };
