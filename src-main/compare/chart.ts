@@ -65,7 +65,7 @@ export interface ChartOptions {
   still?: boolean;
   /** y on a log scale */
   logY?: boolean;
-  /** box zoom (toolbox) and a range slider under the x-axis; `range`: the x shown, null for all */
+  /** box zoom (toolbox) and a range slider under the x-axis; `range`: the x shown, null for all (a picture, without zoom, draws only that range) */
   zoom?: boolean;
   range?: [number, number] | null;
   styles?: Record<string, GroupStyle>;
@@ -112,13 +112,17 @@ export function compareChartOption(c: Comparison, o: ChartOptions): { option: Re
   const series: Record<string, unknown>[] = [];
   for (const s of c.series.filter((x) => x.task === task && !style(x.group).hidden)) {
     const name = label(s.group), pinned = !!style(s.group).pinned;
-    const x = s.x.map((v) => v * scale), y = ema(s.mean, o.smoothing);
+    // a picture shows only the range asked for (the axes fit it); the app keeps every point and zooms to it
+    const [from, to] = (!o.zoom && o.range) || [-Infinity, Infinity];
+    const cut = s.x.map((v, i) => [v * scale, i] as const).filter(([v]) => v >= from && v <= to).map(([, i]) => i);
+    const within = <T,>(a: readonly T[]) => cut.map((i) => a[i]);
+    const x = within(s.x).map((v) => v * scale), y = within(ema(s.mean, o.smoothing));
     const idx = x.length > MAX_POINTS ? lttb(x, y, MAX_POINTS) : null;
     if (idx) downsampled = true;
     const pick = <T,>(a: T[]) => (idx ? idx.map((i) => a[i]) : a);
-    const lo = pick(ema(s.lo ?? s.mean.map((m, i) => m - s.std[i]), o.smoothing).map(clip));
-    const hi = pick(ema(s.hi ?? s.mean.map((m, i) => m + s.std[i]), o.smoothing).map(clip));
-    const px = pick(x), py = pick(y), pn = pick(s.n);
+    const lo = pick(within(ema(s.lo ?? s.mean.map((m, i) => m - s.std[i]), o.smoothing)).map(clip));
+    const hi = pick(within(ema(s.hi ?? s.mean.map((m, i) => m + s.std[i]), o.smoothing)).map(clip));
+    const px = pick(x), py = pick(y), pn = pick(within(s.n));
     series.push({ name, type: 'line', showSymbol: px.length <= 60, symbolSize: 4, color: color(s.group), data: px.map((v, i) => [v, py[i], pn[i], lo[i], hi[i]]), z: pinned ? 6 : 3, lineStyle: pinned ? { width: 3 } : undefined });
     if (s.n.some((v) => v > 1)) {
       // the band over the group's runs, as one polygon (upper edge forward, lower edge back)
@@ -132,7 +136,7 @@ export function compareChartOption(c: Comparison, o: ChartOptions): { option: Re
         },
       });
     }
-    if (o.raw && o.smoothing > 0) series.push({ name, type: 'scatter', symbolSize: 3, color: color(s.group), data: x.map((v, i) => [v, s.mean[i]]), z: 2, tooltip: { show: false } });
+    if (o.raw && o.smoothing > 0) series.push({ name, type: 'scatter', symbolSize: 3, color: color(s.group), data: x.map((v, i) => [v, s.mean[cut[i]]]), z: 2, tooltip: { show: false } });
   }
   const many = shown.length > LEGEND_MAX;
   const drawn = series.filter((x) => x.type === 'custom').flatMap((x) => (x.data as number[][]).flatMap((p) => [p[1], p[2]]));

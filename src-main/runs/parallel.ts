@@ -1,5 +1,5 @@
 import os from 'node:os';
-import * as store from '../store';
+import type * as store from '../store';
 
 /** Assumed peak RSS of a trainer before any run has measured one (MiB). */
 const UNMEASURED_PEAK_MIB = 1024;
@@ -9,7 +9,8 @@ const UNMEASURED_PEAK_MIB = 1024;
  * holds that many trainers at the largest peak RSS the last runs recorded.
  */
 export function defaultParallel(db: store.Db): { parallel: number; cores: number; peakMiB: number; freeMiB: number } {
-  const peaks = store.listRuns(db).slice(-20).map((r) => (r.environment.memoryMiB as { peak?: number } | undefined)?.peak).filter((p): p is number => typeof p === 'number');
+  // the last 20 runs' peaks, read in SQL: not every run of a 10,000-run store parsed to take 20 (the Runs view asks on open)
+  const peaks = db.prepare("SELECT json_extract(environment, '$.memoryMiB.peak') FROM (SELECT environment FROM runs ORDER BY id DESC LIMIT 20)").pluck().all().filter((p): p is number => typeof p === 'number');
   const peakMiB = peaks.length ? Math.max(...peaks) : UNMEASURED_PEAK_MIB;
   const cores = os.availableParallelism(), freeMiB = Math.round(os.freemem() / 2 ** 20);
   return { parallel: Math.max(1, Math.min(cores, Math.floor(freeMiB / peakMiB))), cores, peakMiB, freeMiB };

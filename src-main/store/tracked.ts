@@ -71,6 +71,13 @@ const toTracked = (r: TrackedRow): TrackedRun => ({
 });
 const COLUMNS = 'r.id, r.external_id, r.name, r.experiment_id, r.user_id, r.status, r.start_ms, r.end_ms, r.lifecycle_stage, r.config, r.kv_tags';
 
+/**
+ * A tracked run's seed: its `seed` param when that is a whole number (as a script logs
+ * `seed=3`), so Runs, `seed:3` queries and grouping by seed see it; 0 (the column's
+ * default) when it logged none or something else ('random', '1.5').
+ */
+export const seedOf = (params: Record<string, string>): number => (/^\s*\d{1,15}\s*$/.test(params.seed ?? '') ? Number(params.seed) : 0);
+
 /** User tags as the lab's run tags ("key" or "key=value"); MLflow's own (mlflow.*) stay out of the way. */
 const labTags = (tags: Record<string, string>) => Object.entries(tags).filter(([k]) => !k.startsWith('mlflow.')).map(([k, v]) => (v ? `${k}=${v}` : k));
 
@@ -135,7 +142,7 @@ export function logBatch(db: Db, runId: string, b: { metrics?: LoggedMetric[]; p
           throw new TrackingError('INVALID_PARAMETER_VALUE', `Changing param values is not allowed. Param with key='${k}' was already logged with value='${params[k]}' for run ID='${runId}'. Attempted logging new value '${v}'.`);
         params[k] = v;
       }
-      db.prepare('UPDATE runs SET config = ? WHERE id = ?').run(JSON.stringify(params), r.id);
+      db.prepare('UPDATE runs SET config = ?, seed = ? WHERE id = ?').run(JSON.stringify(params), seedOf(params), r.id);
     }
     if (b.tags?.length) setTags(db, r, Object.fromEntries(b.tags), []);
     if (b.metrics?.length) {
@@ -236,8 +243,8 @@ export function importTrackedRun(db: Db, r: ImportedRun): 'added' | 'exists' {
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     const id = Number(db.prepare(
       `INSERT INTO runs (name, config, status, seed, created_at, started_at, finished_at, tags, environment, source, experiment_id, external_id, lifecycle_stage, kv_tags, user_id, start_ms, end_ms)
-       VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, 'mlflow', ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(name, JSON.stringify(r.params), status, iso(r.startMs) ?? new Date().toISOString(), iso(r.startMs), status === 'running' || status === 'queued' ? null : iso(r.endMs),
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'mlflow', ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(name, JSON.stringify(r.params), status, seedOf(r.params), iso(r.startMs) ?? new Date().toISOString(), iso(r.startMs), status === 'running' || status === 'queued' ? null : iso(r.endMs),
       JSON.stringify(labTags(r.tags)), JSON.stringify({ importedFrom: 'mlflow' }), r.experimentId, r.runId, r.lifecycleStage, JSON.stringify(r.tags), r.userId, r.startMs, r.endMs).lastInsertRowid);
     if (r.metrics.length) {
       const start = r.startMs ?? 0;

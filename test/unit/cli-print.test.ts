@@ -84,7 +84,7 @@ describe('CLI, in process', () => {
     expect(lines[0]).toBe("test.accuracy at each run's last epoch, grouped by policy:");
     expect(lines[3]).toMatch(/^\s*1\s+lp\s+1\s+2\s+0\.9\s+0\.9\s+1000\s+400\s+best$/);
     expect(lines[4]).toMatch(/^\s*2\s+uniform\s+1\s+2\s+0\.7\s+0\.7\s+1000\s+200$/);
-    expect(lines[7]).toMatch(/^lp\s+1\s+0\.9\s+0$/);
+    expect(lines[7]).toMatch(/^lp\s+1\s+2\s+0\.9\s+0$/); // group, runs, the epoch it is read at, mean, std
     expect(lines.slice(-2)).toEqual(['note: runs of 2 task sets', 'what differs: policy (lp: lp, uniform: uniform)']);
   });
 });

@@ -137,3 +137,28 @@ describe('imported runs compare like the lab’s own', () => {
     expect(c.diff.map((d) => d.field)).toContain('lr');
   });
 });
+
+describe('a run’s seed param is its seed', () => {
+  it('imported: Runs shows it, seed:N finds it, compare groups by it; a seed that is no whole number stays 0', async () => {
+    const lab = openLab(), root = fileStore();
+    for (const [id, seed] of [['a', '1'], ['b', '2'], ['d', 'random']]) write(join(root, '1', id.repeat(32), 'params', 'seed'), seed);
+    await lab.call('runs/importMlflow', { path: root });
+    const rows = (await lab.call('runs/list', { desc: false })).rows;
+    expect(Object.fromEntries(rows.map((r) => [r.name, r.seed]))).toEqual({ 'run 0.1': 1, 'run 0.01': 2, 'run 0.5': 0, 'run 1.0': 0 });
+    expect((await lab.call('runs/list', { q: 'seed:2' })).rows.map((r) => r.name)).toEqual(['run 0.01']);
+    const c = await lab.call('runs/compare', { ids: rows.filter((r) => r.seed).map((r) => r.id), metric: 'val/accuracy', x: 'epoch', groupBy: 'seed', perTask: false });
+    expect(c.series.map((s) => s.group).sort()).toEqual(['1', '2']);
+    expect(c.runs.map((r) => r.seed).sort()).toEqual([1, 2]);
+  });
+
+  it('tracked: a script that logs seed=7 (alone or in a batch) gets seed 7', async () => {
+    const lab = openLab();
+    const { createTrackedRun, logBatch } = await import('../../src-main/store');
+    const run = (name: string) => createTrackedRun(lab.db, { experimentId: 0, name });
+    const one = run('one'), two = run('two');
+    logBatch(lab.db, one.runId, { params: [['seed', '7']] });
+    logBatch(lab.db, two.runId, { params: [['lr', '0.1'], ['seed', '12']] });
+    const seeds = Object.fromEntries((await lab.call('runs/list', {})).rows.map((r) => [r.name, r.seed]));
+    expect(seeds).toEqual({ one: 7, two: 12 });
+  });
+});
