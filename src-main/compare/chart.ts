@@ -110,10 +110,11 @@ export function compareChartOption(c: Comparison, o: ChartOptions): { option: Re
   const shown = groups.filter((g) => !style(g).hidden).sort((a, b) => Number(!!style(b).pinned) - Number(!!style(a).pinned));
   let downsampled = false;
   const series: Record<string, unknown>[] = [];
+  // a picture shows only the range asked for (the axes fit it); the app keeps every point and zooms to it
+  const [from, to] = (!o.zoom && o.range) || [-Infinity, Infinity];
+  const fit = (v: number) => (Number.isFinite(v) ? v : undefined);
   for (const s of c.series.filter((x) => x.task === task && !style(x.group).hidden)) {
     const name = label(s.group), pinned = !!style(s.group).pinned;
-    // a picture shows only the range asked for (the axes fit it); the app keeps every point and zooms to it
-    const [from, to] = (!o.zoom && o.range) || [-Infinity, Infinity];
     const cut = s.x.map((v, i) => [v * scale, i] as const).filter(([v]) => v >= from && v <= to).map(([, i]) => i);
     const within = <T,>(a: readonly T[]) => cut.map((i) => a[i]);
     const x = within(s.x).map((v) => v * scale), y = within(ema(s.mean, o.smoothing));
@@ -166,7 +167,7 @@ export function compareChartOption(c: Comparison, o: ChartOptions): { option: Re
       grid: { left: 64, right: 24, top: top + 30, bottom: o.zoom ? 78 : 44 },
       toolbox: o.zoom ? { right: 8, top: 0, feature: { dataZoom: { yAxisIndex: 'none', title: { zoom: 'box zoom', back: 'undo zoom' } }, restore: { title: 'reset zoom' } } } : undefined,
       dataZoom: o.zoom ? [{ type: 'inside', xAxisIndex: 0, filterMode: 'none', ...range }, { type: 'slider', xAxisIndex: 0, bottom: 8, height: 18, filterMode: 'none', labelFormatter: (v: number) => xText(v), ...range }] : undefined,
-      xAxis: { ...xAxis(c.x), scale: c.x !== 'epoch' },
+      xAxis: { ...xAxis(c.x), scale: c.x !== 'epoch' || Number.isFinite(from), min: fit(from), max: fit(to) },
       // a band clipped at the metric's bound ends the axis there (no ticks at 1.2 for an accuracy)
       yAxis: o.logY ? { type: 'log', name: `${c.metric} (log)`, nameLocation: 'middle', nameGap: 42, axisLabel: { formatter: (v: number) => sig(v, 3) } } : { type: 'value', name: c.metric, nameLocation: 'middle', nameGap: 42, scale: true, min: atMin ? min : undefined, max: atMax ? max : undefined, axisLabel: { formatter: (v: number) => sig(v, 3) } },
       series,

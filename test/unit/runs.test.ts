@@ -136,6 +136,17 @@ describe('training runs', () => {
     for (const id of [a, b]) expect((await lab.runs.wait(id)).status).toBe('completed');
   }, 120_000);
 
+  it('the default runs-at-once reads the peak memory the last 20 runs recorded, not older ones', async () => {
+    const lab = new Lab(':memory:');
+    labs.push(lab);
+    const ran = (peak: number) => store.setRunStatus(lab.db, store.createRun(lab.db, { name: 'r', seed: 1, config: {} }).id, 'running', { environment: { memoryMiB: { peak } } });
+    ran(9000);
+    for (let i = 0; i < 20; i++) ran(100 + i);
+    expect((await lab.call('runs/parallel', {})).peakMiB).toBe(119); // the 9,000 MiB run is the 21st from the end
+    ran(300);
+    expect((await lab.call('runs/parallel', {})).peakMiB).toBe(300);
+  });
+
   it('cancel takes effect within a second and keeps what was logged', async () => {
     const { lab, taskSetId } = await labWithToy(4000);
     const [run] = await lab.call('runs/start', { taskSetId, epochs: 500 });
