@@ -1,4 +1,8 @@
 import Papa from 'papaparse';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { type Run, configField } from './api/schemas';
 import * as store from './store';
@@ -48,6 +52,60 @@ async function* wide(db: store.Db, ids: readonly number[], format: 'csv' | 'json
     await yieldToLoop();
   }
   if (format === 'json') yield '\n]\n';
+}
+
+/**
+ * The one writer of a streamed export, for every door: serve mode's HTTP response and the
+ * desktop's file. Each chunk is written as the store is read, waiting whenever the sink is
+ * full (memory stays bounded by a chunk or two, however many runs); stops if the sink goes
+ * away, and fails (not crashes) when it fails.
+ */
+export async function writeChunks(chunks: AsyncIterable<string>, out: Writable): Promise<number> {
+  let failed: Error | null = null;
+  const fail = (e: Error) => void (failed ??= e); // a full disk, say: stop reading and say so
+  out.on('error', fail);
+  try {
+    let bytes = 0;
+    for await (const chunk of chunks) {
+      if (failed) throw failed;
+      if (out.destroyed) break; // the reader went away: stop reading the store
+      bytes += Buffer.byteLength(chunk);
+      if (!out.write(chunk)) await drained(out);
+    }
+    if (failed) throw failed;
+    return bytes;
+  } finally {
+    out.off('error', fail);
+  }
+}
+
+/** Resolves when the sink takes more (or goes away), leaving no listener behind. */
+const drained = (out: Writable) => new Promise<void>((resolve) => {
+  const done = () => { out.off('drain', done); out.off('close', done); resolve(); };
+  out.on('drain', done);
+  out.on('close', done);
+});
+
+/**
+ * An export streamed to a file the user picked (the desktop door): written beside it under
+ * a temporary name and renamed when whole, so a failed export leaves no half file behind
+ * and never replaces a good one.
+ */
+export async function writeExportFile(chunks: AsyncIterable<string>, path: string): Promise<{ path: string; bytes: number }> {
+  const part = `${path}.part`;
+  const out = createWriteStream(part);
+  try {
+    const bytes = await writeChunks(chunks, out);
+    out.end();
+    await finished(out);
+    await rename(part, path);
+    return { path, bytes };
+  } catch (e) {
+    out.on('error', () => undefined); // writes still queued fail as it closes: the first error is the one to tell
+    if (!out.closed) await new Promise((closed) => out.destroy().once('close', closed));
+    await rm(part, { force: true });
+    throw e;
+  }
 }
 
 export async function collect(chunks: AsyncIterable<string>): Promise<string> {

@@ -1,8 +1,9 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type MenuItemConstructorOptions, type WebContents } from 'electron';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CSP } from './api/csp';
 import { envelope } from './api/envelope';
+import { writeExportFile } from './exports';
 import { Lab } from './lab';
 import { trackingServer } from './server/tracking';
 import { chooseDatabase, dataDir, defaultDbPath } from './store/location';
@@ -121,6 +122,16 @@ app.whenReady().then(() => {
   ipcMain.handle('lab:call', (event, name: string, input: unknown) => {
     if (!event.senderFrame || !isOurs(event.senderFrame.url)) return { ok: false, error: { code: 'invalid_input', message: 'call from an unknown frame refused' } };
     return envelope(() => opened.call(name as never, input));
+  });
+  // an export streamed to a file the user picks: any number of runs, memory bounded, other calls answered meanwhile
+  ipcMain.handle('lab:export', (event, input: unknown) => {
+    if (!event.senderFrame || !isOurs(event.senderFrame.url)) return { ok: false, error: { code: 'invalid_input', message: 'call from an unknown frame refused' } };
+    return envelope(async () => {
+      const stream = opened.exportStream(input); // checked before the dialog opens; nothing read yet
+      const to = await dialog.showSaveDialog(window!, { title: 'Export runs', defaultPath: join(app.getPath('downloads'), stream.filename), filters: [{ name: stream.mime === 'text/csv' ? 'CSV' : 'JSON', extensions: [extname(stream.filename).slice(1)] }] });
+      if (to.canceled || !to.filePath) return { path: null, bytes: 0 };
+      return writeExportFile(stream.chunks, to.filePath);
+    });
   });
   // progress of runs, imports and profiling, pushed to the window as it happens
   opened.events.on('progress', (e) => { if (window && !window.isDestroyed()) window.webContents.send('lab:event', 'progress', e); });

@@ -7,6 +7,8 @@ import { contextBridge, ipcRenderer } from 'electron';
  */
 contextBridge.exposeInMainWorld('labBridge', {
   call: (name: string, input: unknown) => ipcRenderer.invoke('lab:call', name, input),
+  /** An export of runs saved to a file the user picks in main's dialog (streamed there, not through this window). */
+  exportRuns: (input: unknown) => ipcRenderer.invoke('lab:export', input),
   /** Progress events pushed by main; returns an unsubscribe function. */
   onEvent: (listener: (name: string, payload: unknown) => void) => {
     const on = (_e: unknown, name: string, payload: unknown) => listener(name, payload);

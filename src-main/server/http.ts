@@ -4,13 +4,6 @@ import { CSP } from '../api/csp';
 /** Serve mode's replies and request bodies. */
 const MAX_BODY = 16 * 1024 * 1024;
 
-/** Resolves when the socket takes more (or goes away), leaving no listener behind. */
-export const drained = (res: ServerResponse) => new Promise<void>((resolve) => {
-  const done = () => { res.off('drain', done); res.off('close', done); resolve(); };
-  res.on('drain', done);
-  res.on('close', done);
-});
-
 export function send(res: ServerResponse, status: number, type: string, body: string | Buffer) {
   res.writeHead(status, { 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
   res.end(body);

@@ -5,8 +5,9 @@ import { isCallName } from '../api/contract';
 import { envelope } from '../api/envelope';
 import { LabError } from '../api/errors';
 import type { ProgressEvent } from '../api/schemas';
+import { writeChunks } from '../exports';
 import type { Lab } from '../lab';
-import { drained, json, readJson, send } from './http';
+import { json, readJson, send } from './http';
 import { MLFLOW_PREFIXES, mlflowCall } from './mlflow';
 import { serveFile } from './static';
 
@@ -103,11 +104,12 @@ export async function serve(o: ServeOptions): Promise<Served> {
       return json(res, (e as { status?: number }).status ?? STATUS[code], { ok: false, error: { code, message: (e as Error).message } });
     }
     res.writeHead(200, { 'content-type': stream.mime, 'content-disposition': `attachment; filename="${stream.filename}"`, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
-    for await (const chunk of stream.chunks) {
-      if (res.destroyed) break; // the reader went away: stop reading the store
-      if (!res.write(chunk)) await drained(res);
+    try {
+      await writeChunks(stream.chunks, res);
+      res.end();
+    } catch {
+      res.destroy(); // the headers are gone: a cut-off download is how a reader learns the export failed
     }
-    res.end();
   }
 
   await new Promise<void>((resolve, reject) => {

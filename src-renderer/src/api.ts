@@ -1,6 +1,7 @@
 import type { CallInput, CallName, CallOutput, EventName } from '@api/contract';
 import { type Envelope, unwrap } from '@api/envelope';
 import type { ProgressEvent } from '@api/schemas';
+import { download } from './download';
 
 /**
  * The renderer's one API client, typed from the contract. In Electron it goes
@@ -12,6 +13,7 @@ declare global {
   interface Window {
     labBridge?: {
       call(name: string, input: unknown): Promise<Envelope<unknown>>;
+      exportRuns(input: unknown): Promise<Envelope<{ path: string | null; bytes: number }>>;
       onEvent(listener: (name: string, payload: unknown) => void): () => void;
     };
   }
@@ -44,16 +46,16 @@ export function onEvent<E extends EventName>(name: E, listener: (payload: LabEve
 export const door = window.labBridge ? 'desktop' : 'browser';
 
 /**
- * Exports many runs. In the browser the server streams the file (bounded memory there,
- * other calls answered meanwhile); the desktop window asks for it in one answer.
+ * Exports runs to a file; resolves with where it went (null: the user cancelled). The
+ * desktop app's main process asks where and streams it there; in the browser the server
+ * streams it and the browser downloads it. Either way memory stays bounded on the lab's
+ * side and other calls are answered meanwhile.
  */
-export async function exportRuns(ids: number[], format: 'csv' | 'json', shape: 'long' | 'wide'): Promise<{ filename: string; blob: Blob }> {
-  if (window.labBridge) {
-    const f = shape === 'wide' ? await call('runs/exportWide', { ids, format }) : await call('runs/exportMany', { ids, format });
-    return { filename: f.filename, blob: new Blob([f.body], { type: f.mime }) };
-  }
+export async function exportRuns(ids: number[], format: 'csv' | 'json', shape: 'long' | 'wide'): Promise<string | null> {
+  if (window.labBridge) return unwrap(await window.labBridge.exportRuns({ ids, format, shape })).path;
   const res = await fetch('/api/export', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ ids, format, shape }) });
   if (!res.ok) return unwrap((await res.json()) as Envelope<never>);
   const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `runs.${format}`;
-  return { filename, blob: await res.blob() };
+  download(filename, await res.blob());
+  return filename;
 }

@@ -106,7 +106,7 @@ describe('the comparison chart', () => {
   it('a picture with a range draws only that range (its axes fit it); the app keeps every point and zooms', async () => {
     const { lab, ids } = seeded();
     const c = await lab.call('runs/compare', { ids, groupBy: 'policy' });
-    const xs = (o: { series: unknown }) => ((o.series as { type: string; data: number[][] }[]).find((x) => x.type === 'line')!.data.map((p) => p[0]));
+    const xs = (o: Record<string, unknown>) => ((o.series as { type: string; data: number[][] }[]).find((x) => x.type === 'line')!.data.map((p) => p[0]));
     expect(xs(compareChartOption(c, { smoothing: 0, raw: false, range: [1, 2] }).option)).toEqual([1, 2]);
     expect(xs(compareChartOption(c, { smoothing: 0, raw: false, range: [1, 2], zoom: true }).option)).toEqual([0, 1, 2, 3]);
     expect(xs(compareChartOption(c, { smoothing: 0, raw: false }).option)).toEqual([0, 1, 2, 3]);
