@@ -1,10 +1,12 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, root } from '../e2e/browser';
 import { driveMain } from './helpers/electron-stub/drive.mjs';
+import { Lab } from '../../src-main/lab';
+import { addRun } from './helpers/runs';
 import { toyCsv } from './helpers/toy';
 
 /**
@@ -83,6 +85,25 @@ describe('the built Electron main process (stub electron)', () => {
     expect(profiled.error).toBeUndefined();
     expect((profiled.value as { tasks: { timeCost: number }[] }).tasks[0].timeCost).toBeGreaterThan(0);
   });
+
+  it('exports runs streamed to the file the user picks: any number of runs; cancel writes nothing; other frames refused', async () => {
+    // 600 runs (past the one-answer call's 500), written to the app's database beside it
+    const side = new Lab(join(data, 'attention-lab', 'lab.db'));
+    const ids = Array.from({ length: 600 }, (_, i) => addRun(side.db, { policy: 'lp', seed: i, base: 0.5, epochs: 1 }));
+    side.close();
+    const exportTo = (saveTo: string | null, input: unknown, frameUrl: string | null = rendererUrl()) => ask({ type: 'export', saveTo, input, frameUrl }) as Promise<{ ok: boolean; value?: { path: string | null; bytes: number }; error?: { message: string } }>;
+    const file = join(data, 'picked.csv');
+    const r = await exportTo(file, { ids, format: 'csv', shape: 'long' });
+    expect(r).toEqual({ ok: true, value: { path: file, bytes: statSync(file).size } });
+    const dialog = seen().filter((m) => m.type === 'saveDialog').at(-1)!;
+    expect(dialog.options.defaultPath).toBe(join('/stub/Downloads', 'runs-600.csv'));
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1 + 600 * 2 * 3); // 2 epochs × (2 tasks + the mean)
+    expect(new Set(lines.slice(1).map((l) => Number(l.split(',')[0]))).size).toBe(600);
+    expect(await exportTo(null, { ids, format: 'json' })).toEqual({ ok: true, value: { path: null, bytes: 0 } }); // cancelled
+    expect((await exportTo(file, { ids: [999_999], format: 'csv' })).error!.message).toMatch(/run 999999 does not exist/);
+    expect(await exportTo(file, { ids, format: 'csv' }, 'https://example.com/')).toEqual({ ok: false, error: { code: 'invalid_input', message: 'call from an unknown frame refused' } });
+  }, 60_000);
 
   it('closes the database when the last window closes and the app quits', async () => {
     const db = join(data, 'attention-lab', 'lab.db');

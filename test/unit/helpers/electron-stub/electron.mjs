@@ -6,9 +6,11 @@ import { EventEmitter } from 'node:events';
 const tell = (m) => process.send?.(m);
 let userData = process.env.STUB_USER_DATA;
 const handlers = new Map();
+let saveTo = null;
 
 export const app = Object.assign(new EventEmitter(), {
   getPath: (name) => {
+    if (name === 'downloads') return '/stub/Downloads';
     if (name !== 'userData') throw new Error(`stub: getPath(${name})`);
     return userData;
   },
@@ -59,7 +61,8 @@ export const shell = { openExternal: async (url) => tell({ type: 'openExternal',
 export const dialog = {
   showErrorBox: (title, content) => tell({ type: 'errorBox', title, content }),
   showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
-  showSaveDialog: async () => ({ canceled: true }),
+  // the user's answer to the next save dialog: the test sets it with each export it asks for
+  showSaveDialog: async (_window, options) => (tell({ type: 'saveDialog', options }), saveTo ? { canceled: false, filePath: saveTo } : { canceled: true }),
 };
 export const Menu = { buildFromTemplate: (template) => ({ template }), setApplicationMenu() {} };
 
@@ -67,6 +70,10 @@ process.on('message', async (m) => {
   const wc = BrowserWindow.all[0]?.webContents;
   if (m.type === 'call') {
     const value = await handlers.get('lab:call')({ senderFrame: m.frameUrl ? { url: m.frameUrl } : null }, m.name, m.input);
+    tell({ type: 'result', id: m.id, value });
+  } else if (m.type === 'export') {
+    saveTo = m.saveTo;
+    const value = await handlers.get('lab:export')({ senderFrame: m.frameUrl ? { url: m.frameUrl } : null }, m.input);
     tell({ type: 'result', id: m.id, value });
   } else if (m.type === 'event') {
     // a navigation, redirect or <webview> attachment the page attempts: did main prevent it?
