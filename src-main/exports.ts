@@ -102,7 +102,7 @@ export async function writeExportFile(chunks: AsyncIterable<string>, path: strin
     return { path, bytes };
   } catch (e) {
     out.on('error', () => undefined); // writes still queued fail as it closes: the first error is the one to tell
-    if (!out.closed) await new Promise((closed) => out.destroy().once('close', closed));
+    if (!out.closed) await new Promise<void>((closed) => out.destroy().once('close', () => closed()));
     await rm(part, { force: true });
     throw e;
   }

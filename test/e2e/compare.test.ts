@@ -192,6 +192,14 @@ describe('comparing runs in Chromium', () => {
     await choose(fresh, 'Saved views', 'easy by attention');
     await expect.poll(() => fresh.getByTestId('chart-caption').textContent()).toMatch(want);
     await screenshot(fresh, 'compare-saved-view');
+    // deleted: gone from the list, from the database, and after a reload; what is on screen stays
+    await fresh.getByRole('button', { name: 'Delete the saved view easy by attention' }).click();
+    await expect.poll(async () => (await lab.call('views/list', {})).map((v) => v.name)).toEqual([]);
+    await expect.poll(() => fresh.getByTestId('chart-caption').textContent()).toMatch(want);
+    await fresh.reload();
+    await view(fresh, 'Compare');
+    await fresh.getByLabel('Saved views', { exact: true }).click();
+    await expect.poll(() => fresh.locator('.n-base-select-option:visible', { hasText: 'easy by attention' }).count()).toBe(0);
     await fresh.close();
     expect(errors.join('\n')).toBe('');
   }, 60_000);
@@ -221,6 +229,37 @@ describe('comparing runs in Chromium', () => {
     await expect.poll(() => caption.textContent()).toMatch(/; zoomed to 0–[23](\.\d+)?$/);
     await page.getByRole('button', { name: 'Reset zoom' }).click();
     await expect.poll(() => caption.textContent()).toMatch(/; x from 0 to 5$/);
+    expect(errors.join('\n')).toBe('');
+  }, 60_000);
+
+  it('the runs table reads more rows as it scrolls, not all at open', async () => {
+    const { page, errors } = await watchedPage(browser);
+    const asked: number[] = [];
+    page.on('request', (r) => { if (r.url().endsWith('/api/runs/list')) asked.push((JSON.parse(r.postData() ?? '{}') as { limit?: number }).limit ?? 0); });
+    await page.goto(served.url);
+    await view(page, 'Runs');
+    const table = page.getByRole('region', { name: 'runs' });
+    await expect.poll(() => page.getByTestId('runs-count').textContent()).toMatch(/^608 runs/);
+    expect(asked).toEqual([200]); // the first screenful, nothing more
+    // to the end of the table: the oldest run (id 1) comes into view
+    for (let k = 0; k < 20 && !(await table.locator('tr[data-run="1"]').count()); k++) {
+      await table.locator('.v-vl, .n-scrollbar-container').first().evaluate((el) => el.scrollTo(0, el.scrollHeight));
+      await page.waitForTimeout(150);
+    }
+    await expect.poll(() => table.locator(`tr[data-run="1"]`).count()).toBe(1);
+    expect(asked.length).toBeGreaterThan(1);
+    expect(errors.join('\n')).toBe('');
+  }, 60_000);
+
+  it('Compact in the database menu gives deleted runs’ space back and says how much', async () => {
+    const { page, errors } = await watchedPage(browser);
+    await lab.call('runs/deleteMany', { ids: ids.many.slice(0, 400) });
+    await page.goto(served.url);
+    await page.getByLabel('open database').click();
+    await page.getByRole('button', { name: 'Compact' }).click();
+    const said = page.getByRole('status').filter({ hasText: 'Compacted' });
+    await expect.poll(() => said.textContent()).toMatch(/^Compacted: [\d.]+ [kMG]?B → [\d.]+ [kMG]?B; [\d.]+ [kMG]?B given back to the disk$/);
+    await screenshot(page, 'database-compact');
     expect(errors.join('\n')).toBe('');
   }, 60_000);
 });

@@ -19,3 +19,17 @@ export function atLeast(x: number): number {
 export const exact = (x: number) => en(x, 12);
 
 export { duration } from '@api/names';
+
+/** Bytes as '3.1 GB', '850 MB', '12 kB' (decimal units, as file managers show sizes). */
+export function bytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  for (; Math.abs(n) >= 1000 && i < units.length - 1; i++) n /= 1000;
+  return `${i ? sig(n, 3) : n} ${units[i]}`;
+}
+
+/** What a compaction did, in a sentence: sizes before and after, and what the disk got back. */
+export function givenBack(r: { before: number; after: number }): string {
+  const back = r.before - r.after;
+  return `Compacted: ${bytes(r.before)} → ${bytes(r.after)}; ${back > 0 ? `${bytes(back)} given back to the disk` : 'nothing to give back'}`;
+}
