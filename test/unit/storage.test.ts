@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Lab } from '../../src-main/lab';
 import * as store from '../../src-main/store';
+import { bytes, givenBack } from '../../src-renderer/src/lib/format';
 import { addRun } from './helpers/runs';
 import { tmpDir } from './helpers/tmp';
 
@@ -64,5 +65,23 @@ describe('the store on disk', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.readMetrics(db, ids[95]).length).toBe(51 * 3);
     db.close();
+  }, 60_000);
+
+  it('db/compact, the call the app’s Compact button makes: the bytes before and after, said in a sentence; refused while a run trains', async () => {
+    const path = join(dir, 'app.db');
+    const lab = new Lab(path);
+    const ids = Array.from({ length: 120 }, (_, i) => addRun(lab.db, { policy: 'lp', seed: i, base: 0.5, epochs: 50 }));
+    await lab.call('runs/deleteMany', { ids: ids.slice(0, 100) });
+    lab.db.pragma('wal_checkpoint(TRUNCATE)');
+    const size = statSync(path).size;
+    const r = await lab.call('db/compact', {});
+    expect(r).toEqual({ before: size, after: statSync(path).size }); // the file's sizes, in bytes
+    expect(r.after).toBeLessThanOrEqual(r.before);
+    expect(givenBack(r)).toBe(`Compacted: ${bytes(r.before)} → ${bytes(r.after)}; ${bytes(r.before - r.after)} given back to the disk`);
+    expect(givenBack({ before: 3_100_000_000, after: 950_000_000 })).toBe('Compacted: 3.1 GB → 950 MB; 2.15 GB given back to the disk');
+    expect(givenBack({ before: 40_960, after: 40_960 })).toBe('Compacted: 41 kB → 41 kB; nothing to give back');
+    lab.runs.busy = () => true; // a run training
+    await expect(lab.call('db/compact', {})).rejects.toThrow(/a run is training: compact the database when no run is queued or training/);
+    lab.close();
   }, 60_000);
 });
