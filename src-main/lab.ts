@@ -254,9 +254,7 @@ function runHandlers({ db, runs, job, solve }: HandlerContext): HandlersOf<'runs
     'runs/exportMlflow': ({ ids, dir }) => exportMlflow(db, ids, dir),
     'runs/deleteMany': ({ ids, q }) => runs.deleteMany(ids ?? store.listRunRows(db, { q, sort: 'id', desc: false, metric: 'test.accuracy', columns: [], offset: 0, limit: 1, withIds: true }).ids!),
     'runs/tag': ({ ids, add, remove }) => ({ changed: store.tagRuns(db, ids, add, remove) }),
-    'runs/export': ({ id, format }) => exportRuns(db, [id], format),
-    'runs/exportMany': ({ ids, format }) => exportRuns(db, ids, format),
-    'runs/exportWide': async ({ ids, format, metrics }) => { ids.forEach((id) => store.getRun(db, id)); return { filename: exportName(ids, format, 'wide'), mime: format === 'csv' ? 'text/csv' : 'application/json', body: await collect(exportStream(db, ids, format, 'wide', metrics)) }; },
+    'runs/export': async ({ id, format }) => { store.getRun(db, id); return { filename: exportName([id], format, 'long'), mime: format === 'json' ? 'application/json' : 'text/csv', body: await collect(exportStream(db, [id], format, 'long')) }; },
     'runs/compare': (input) => compareRuns(db, input),
   };
 }
@@ -288,12 +286,6 @@ function exampleTaskSets(): CallOutput<'taskSets/examples'> {
     const input = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { name: string; description?: string };
     return { file, name: input.name, description: input.description ?? '', input };
   });
-}
-
-/** Runs' configs and points as one file: JSON ({ run, metrics } for one run, a list for several) or one CSV. */
-async function exportRuns(db: store.Db, ids: number[], format: 'json' | 'csv'): Promise<CallOutput<'runs/export'>> {
-  ids.forEach((id) => store.getRun(db, id)); // a missing run is refused before anything is written
-  return { filename: exportName(ids, format, 'long'), mime: format === 'json' ? 'application/json' : 'text/csv', body: await collect(exportStream(db, ids, format, 'long')) };
 }
 
 /** A solve as stored: the allocation spread over the solves table's columns. */

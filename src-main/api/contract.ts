@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Study, StudyFile, StudyStartInput } from './study';
-import { BulkTagInput, RunList, RunListInput, RunSelection, SaveViewInput, SavedView, WideExportInput } from './runs';
+import { BulkTagInput, RunList, RunListInput, RunSelection, SaveViewInput, SavedView } from './runs';
 import { BuiltinInfo, CurveFit, LearningCurve, CompareInput, Comparison, MetricPoint, ModelKind, ProgressEvent, RunStartInput, Dataset, DatasetSummary, ImportInput, Split, DbInfo, ExportedFile, ExportFormat, Id, PolicyName, Run, Solve, SolveParams, Sweep, TaskSet, TaskSetInput, TaskSetSummary } from './schemas';
 
 /**
@@ -74,7 +74,6 @@ export const api = {
   'runs/delete': call(byId, z.object({ ok: z.literal(true) }), 'delete a stopped run, its metrics and checkpoint files'),
   'runs/deleteMany': call(RunSelection, z.object({ deleted: z.number().int(), skipped: z.array(Id) }), 'delete the named runs, or every run the query matches; runs still training are skipped'),
   'runs/tag': call(BulkTagInput, z.object({ changed: z.number().int() }), 'add and remove tags on many runs at once'),
-  'runs/exportWide': call(WideExportInput, ExportedFile, 'one row per run: its config fields and final metrics (CSV or JSON)'),
   'views/list': call(none, z.array(SavedView), 'the named views of the compare screen'),
   'views/save': call(SaveViewInput, SavedView, 'save (or overwrite) a named view'),
   'views/delete': call(byId, z.object({ ok: z.literal(true) }), 'delete a named view'),
@@ -85,7 +84,6 @@ export const api = {
     'one metric of many runs as curves (per task), for comparing',
   ),
   'runs/compare': call(CompareInput, Comparison, 'curves of many runs grouped into mean ± std bands, their final values and attention, and the config fields that differ'),
-  'runs/exportMany': call(z.object({ ids: z.array(Id).min(1).max(500), format: ExportFormat }).strict(), ExportedFile, "several runs' configs and metric points as one JSON or CSV file"),
   'runs/list': call(RunListInput, RunList, 'a page of slim run rows, filtered, searched (policy:lp seed:1 test.accuracy>0.9 words) and sorted on the server, with the total'),
   'runs/get': call(byId, Run, 'one run'),
   'tracking/status': call(none, TrackingStatus, "the MLflow-compatible tracking API: where it listens and the token scripts send"),

@@ -39,7 +39,6 @@ export const RunList = z.object({ total: z.number().int(), rows: z.array(RunRow)
 export const RunSelection = z.object({ ids: z.array(Id).max(100_000).optional(), q: z.string().max(2_000).optional() }).strict()
   .refine((s) => (s.ids === undefined) !== (s.q === undefined), 'give either ids or q');
 export const BulkTagInput = z.object({ ids: z.array(Id).min(1).max(100_000), add: z.array(z.string().trim().min(1).max(100)).max(50).default([]), remove: z.array(z.string().trim().min(1).max(100)).max(50).default([]) }).strict();
-export const WideExportInput = z.object({ ids: z.array(Id).min(1).max(100_000), format: ExportFormat, metrics: z.array(z.string().min(1)).max(20).default(['test.accuracy', 'val.accuracy', 'test.f1', 'val.loss']) }).strict();
 
 /** A named view of the compare screen: its whole state, as the renderer serialises it. */
 export const SavedView = z.object({ id: Id, name: z.string(), state: z.record(z.string(), z.unknown()), updatedAt: z.string() });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compareChartOption, ema, lttb, MAX_POINTS, runChartOption } from '../../src-main/compare/chart';
 import { chartSvg, renderComparisonPng } from '../../src-main/compare/render';
 import { PNG } from 'pngjs';
+import { collect } from '../../src-main/exports';
 import { seeded } from './helpers/compare';
 
 describe('comparing runs', () => {
@@ -43,12 +44,12 @@ describe('comparing runs', () => {
 
   it('exports a selection as one CSV and as JSON', async () => {
     const { lab, ids } = seeded();
-    const csv = await lab.call('runs/exportMany', { ids: ids.slice(0, 2), format: 'csv' });
-    const lines = csv.body.trim().split('\n');
+    const csv = await collect(lab.exportStream({ ids: ids.slice(0, 2), format: 'csv' }).chunks);
+    const lines = csv.trim().split('\n');
     expect(lines[0]).toBe('run_id,epoch,step,task,metric,value,attention,wall_ms');
     expect(lines).toHaveLength(1 + 2 * 8);
     expect(new Set(lines.slice(1).map((l) => l.split(',')[0]))).toEqual(new Set(ids.slice(0, 2).map(String)));
-    const json = JSON.parse((await lab.call('runs/exportMany', { ids, format: 'json' })).body);
+    const json = JSON.parse(await collect(lab.exportStream({ ids, format: 'json' }).chunks));
     expect(json.map((r: { run: { id: number } }) => r.run.id)).toEqual(ids);
     lab.close();
   });
@@ -77,29 +78,6 @@ describe('the chart as a picture', () => {
     const small = (title: string) => PNG.sync.read(renderComparisonPng(c, { smoothing: 0, raw: false, title }, { width: 300, height: 160 })).data;
     expect(small('one title').equals(small('another title'))).toBe(false);
   }, 30_000);
-});
-
-describe('compare on the command line: bands, a range, a log axis', () => {
-  const dir = tmpDir();
-  it('--aggregate median-iqr and --x-range read each group at the range’s last point; --log and --x-range shape the PNG; bad values are refused in the CLI’s words', async () => {
-    const db = join(dir, 'lab.db');
-    seeded(db).lab.close();
-    const r = await cli(['--db', db, 'compare', '1', '2', '3', '4', '--group-by', 'policy', '--aggregate', 'median-iqr', '--x-range', '1:2']);
-    expect(r.stderr).toBe('');
-    // lp's seeds at epoch 2: 0.65 and 0.75 (mean over tasks) → median 0.7, IQR 0.675–0.725
-    expect(r.stdout).toMatch(/test\.accuracy at the last epoch in 1:2 \(median\)\s+interquartile range/);
-    expect(r.stdout).toMatch(/\n\s*lp\s+2\s+2\s+0\.7\s+0\.675–0\.725\n/);
-    expect(r.stdout).toMatch(/\n\s*uniform\s+2\s+2\s+0\.45\s+0\.450–0\.450\n/);
-    const whole = await cli(['--db', db, 'compare', '1', '2', '3', '4', '--group-by', 'policy', '--aggregate', 'min-max']);
-    expect(whole.stdout).toMatch(/\n\s*lp\s+2\s+3\s+0\.775\s+0\.725–0\.825\n/); // the last epoch, mean and min–max
-    const png = (name: string, ...flags: string[]) => cli(['--db', db, 'compare', '1', '2', '3', '4', '--group-by', 'policy', '--png', join(dir, name), ...flags]).then((x) => (expect(x.code).toBe(0), readFileSync(join(dir, name))));
-    const plain = await png('plain.png'), log = await png('log.png', '--log'), part = await png('part.png', '--x-range', '1:2');
-    expect(log.equals(plain)).toBe(false);
-    expect(part.equals(plain)).toBe(false);
-    expect((await cli(['--db', db, 'compare', '1', '--log'])).stderr).toMatch(/--log sets the PNG's y-axis: add --png FILE/);
-    expect((await cli(['--db', db, 'compare', '1', '--x-range', '5:3'])).stderr).toMatch(/--x-range: '5:3' is not FROM:TO with FROM below TO/);
-    expect((await cli(['--db', db, 'compare', '1', '--aggregate', 'mean'])).stderr).toMatch(/--aggregate.*mean-std, mean-ci95, median-iqr, min-max/);
-  }, 60_000);
 });
 
 describe('the comparison chart', () => {

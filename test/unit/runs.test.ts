@@ -139,7 +139,7 @@ describe('training runs', () => {
   it('the default runs-at-once reads the peak memory the last 20 runs recorded, not older ones', async () => {
     const lab = new Lab(':memory:');
     labs.push(lab);
-    const ran = (peak: number) => store.setRunStatus(lab.db, store.createRun(lab.db, { name: 'r', seed: 1, config: {} }).id, 'running', { environment: { memoryMiB: { peak } } });
+    const ran = (peak: number) => store.setRunStatus(lab.db, store.createRun(lab.db, { name: 'r', seed: 1 }).id, 'running', { environment: { memoryMiB: { peak } } });
     ran(9000);
     for (let i = 0; i < 20; i++) ran(100 + i);
     expect((await lab.call('runs/parallel', {})).peakMiB).toBe(119); // the 9,000 MiB run is the 21st from the end

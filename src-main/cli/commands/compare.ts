@@ -3,12 +3,14 @@ import { writeFileSync } from 'node:fs';
 import { LabError } from '../../api/errors';
 import type { Aggregate, Comparison } from '../../api/schemas';
 import { X_LABEL } from '../../compare/chart';
-import { AGGREGATE_LABEL } from '../../compare/stats';
 import { type CliContext, id, json, num } from '../context';
 import { table } from '../format';
 
 /** `compare`'s words for the bands (what analysts call them) and the API's. */
 export const AGGREGATES: Record<string, Aggregate> = { 'mean-std': 'std', 'mean-ci95': 'ci95', 'median-iqr': 'iqr', 'min-max': 'minmax' };
+
+/** The band's column in the group table. */
+const BAND: Record<Aggregate, string> = { std: 'std', ci95: '95 % interval', iqr: 'interquartile range', minmax: 'min–max' };
 
 /** `--x-range FROM:TO` (either end may be left out: `3:` or `:10`) in the x-axis' units. */
 export function parseRange(v: string): [number, number] {
@@ -35,7 +37,7 @@ function groupTable(c: Comparison, range: [number, number] | null): string {
     const band = c.aggregate === 'std' ? s.std[i] : `${(s.lo?.[i] ?? NaN).toFixed(3)}–${(s.hi?.[i] ?? NaN).toFixed(3)}`;
     return [s.group, s.n[i], s.x[i] * scale, s.mean[i], band];
   });
-  return table(['group', 'runs', X_LABEL[c.x], `${c.metric}${where} (${centre})`, c.aggregate === 'std' ? 'std' : AGGREGATE_LABEL[c.aggregate].replace(/^(mean|median)( ±| and) /, '')], rows);
+  return table(['group', 'runs', X_LABEL[c.x], `${c.metric}${where} (${centre})`, BAND[c.aggregate]], rows);
 }
 
 /** The final table (best marked, gain per million tokens), the groups at the range's last point, notes and what differs. */
