@@ -45,7 +45,8 @@ export function exportMlflow(db: store.Db, ids: number[], dir: string): { experi
       lifecycle_stage: tracked?.lifecycleStage ?? 'active', run_id: runId, run_name: run.name, run_uuid: runId, source_name: '', source_type: 4,
       source_version: '', start_time: start, status: ({ running: 1, queued: 2, completed: 3, failed: 4, cancelled: 5, interrupted: 4 } as const)[run.status], tags: [], user_id: tracked?.userId ?? '',
     }));
-    const params = tracked ? tracked.params : flatten(run.config);
+    // a lab run's seed is a column, not config: as the `seed` param it comes back on import
+    const params = tracked ? tracked.params : { ...flatten(run.config), seed: String(run.seed) };
     const tags = tracked ? tracked.tags : { 'mlflow.runName': run.name, 'attention_lab.run_id': String(run.id), ...Object.fromEntries(run.tags.map((t) => [t, ''])) };
     writeKeyed(join(runDir, 'params'), params);
     writeKeyed(join(runDir, 'tags'), tags);

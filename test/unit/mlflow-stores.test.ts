@@ -161,4 +161,15 @@ describe('a run’s seed param is its seed', () => {
     const seeds = Object.fromEntries((await lab.call('runs/list', {})).rows.map((r) => [r.name, r.seed]));
     expect(seeds).toEqual({ one: 7, two: 12 });
   });
+
+  it('a lab run exported to MLflow and imported again keeps its seed', async () => {
+    const lab = openLab();
+    const { addRun } = await import('./helpers/runs');
+    const id = addRun(lab.db, { policy: 'lp', seed: 3, base: 0.5 });
+    const out = join(fresh(), 'exported');
+    await lab.call('runs/exportMlflow', { ids: [id], dir: out });
+    const back = openLab();
+    await back.call('runs/importMlflow', { path: out });
+    expect((await back.call('runs/list', {})).rows.map((r) => [r.name, r.seed])).toEqual([['lp 3', 3]]);
+  });
 });
