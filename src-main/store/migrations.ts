@@ -236,6 +236,12 @@ export const migrations: readonly string[] = [
     updated_at  TEXT NOT NULL
   );
   `,
+  /* 6: a tracked or imported run's whole-number seed param is its seed (runs imported before showed 0) */ `
+  UPDATE runs SET seed = CAST(trim(json_extract(config, '$.seed')) AS INTEGER)
+  WHERE source = 'mlflow' AND seed = 0 AND typeof(json_extract(config, '$.seed')) = 'text'
+    AND trim(json_extract(config, '$.seed')) GLOB '[0-9]*' AND NOT trim(json_extract(config, '$.seed')) GLOB '*[^0-9]*'
+    AND length(trim(json_extract(config, '$.seed'))) <= 15;
+  `,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -54,6 +54,18 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('migration 6 gives runs imported before their whole-number seed param as their seed', () => {
+    const path = join(dir, 'v5.db');
+    const v5 = store.openDb(path, { migrate: false });
+    store.migrate(v5, migrations.slice(0, 5));
+    const add = v5.prepare("INSERT INTO runs (name, config, status, seed, created_at, source) VALUES (?, ?, 'completed', ?, '2026-01-01', ?)");
+    for (const [name, config, seed, source] of [['imported', '{"seed":"4"}', 0, 'mlflow'], ['random', '{"seed":"random"}', 0, 'mlflow'], ['fraction', '{"seed":"1.5"}', 0, 'mlflow'], ['lab run', '{"seed":"9"}', 2, 'lab']] as const) add.run(name, config, seed, source);
+    v5.close();
+    const db = store.openDb(path);
+    expect(db.prepare('SELECT name, seed FROM runs ORDER BY id').all()).toEqual([{ name: 'imported', seed: 4 }, { name: 'random', seed: 0 }, { name: 'fraction', seed: 0 }, { name: 'lab run', seed: 2 }]);
+    db.close();
+  });
+
   it('rolls a failing migration back and stops there', () => {
     const db = store.openDb(':memory:', { migrate: false });
     const steps = ['CREATE TABLE one (x)', 'CREATE TABLE two (x); CREATE TABLE one (y)'];
