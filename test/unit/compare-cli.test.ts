@@ -37,7 +37,7 @@ describe('compare on the command line: bands, a range, a log axis', () => {
     expect(r.stdout).toMatch(/\n\s*uniform\s+2\s+2\s+0\.45\s+0\.450–0\.450\n/);
     const whole = await cli(['--db', db, 'compare', '1', '2', '3', '4', '--group-by', 'policy', '--aggregate', 'min-max']);
     expect(whole.stdout).toMatch(/\n\s*lp\s+2\s+3\s+0\.775\s+0\.725–0\.825\n/); // the last epoch, mean and min–max
-    const png = (name: string, ...flags: string[]) => cli(['--db', db, 'compare', '1', '2', '3', '4', '--group-by', 'policy', '--png', join(dir, name), ...flags]).then((x) => (expect(x.code).toBe(0), readFileSync(join(dir, name))));
+    const png = (name: string, ...flags: string[]) => cli(['--db', db, 'compare', '1', '2', '3', '4', '--group-by', 'policy', '--png', join(dir, name), ...flags]).then((x) => { expect(x.code).toBe(0); return readFileSync(join(dir, name)); });
     const plain = await png('plain.png'), log = await png('log.png', '--log'), part = await png('part.png', '--x-range', '1:2');
     expect(log.equals(plain)).toBe(false);
     expect(part.equals(plain)).toBe(false);

@@ -51,7 +51,7 @@ describe('exports streamed to a file (the desktop app)', () => {
       }
     }
     // a slow disk: one chunk at a time, a few milliseconds each
-    const slow = new Writable({ highWaterMark: 1, write: (_c, _e, done) => void setTimeout(() => (written++, done()), 3) });
+    const slow = new Writable({ highWaterMark: 1, write: (_c, _e, done) => void setTimeout(() => { written++; done(); }, 3) });
     await writeChunks(counted(), slow);
     expect(read).toBe(61); // the header and 60 runs
     expect(ahead).toBeLessThanOrEqual(2);

@@ -62,7 +62,10 @@ export const dialog = {
   showErrorBox: (title, content) => tell({ type: 'errorBox', title, content }),
   showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
   // the user's answer to the next save dialog: the test sets it with each export it asks for
-  showSaveDialog: async (_window, options) => (tell({ type: 'saveDialog', options }), saveTo ? { canceled: false, filePath: saveTo } : { canceled: true }),
+  showSaveDialog: async (_window, options) => {
+    tell({ type: 'saveDialog', options });
+    return saveTo ? { canceled: false, filePath: saveTo } : { canceled: true };
+  },
 };
 export const Menu = { buildFromTemplate: (template) => ({ template }), setApplicationMenu() {} };
 
