@@ -103,7 +103,7 @@ export async function benchCompare(): Promise<void> {
     const shownId = Number(await page.getByRole('region', { name: 'runs' }).locator('tr[data-run]').nth(3).getAttribute('data-run'));
     await page.evaluate(() => performance.clearMeasures());
     for (let e = 1; e <= 30; e++) {
-      lab.events.emit('progress', { job: `run-${shownId}`, kind: 'run', runId: shownId, phase: `epoch ${e} done`, done: 1, total: 1, epoch: e, epochs: 50, message: `epoch ${e}`, etaS: 10 });
+      lab.events.emit('progress', { job: `run-${shownId}`, kind: 'run', runId: shownId, phase: `epoch ${e} done`, epochDone: true, done: 1, total: 1, epoch: e, epochs: 50, message: `epoch ${e}`, etaS: 10 });
       await page.waitForTimeout(60);
     }
     await page.waitForTimeout(300);
