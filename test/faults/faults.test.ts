@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -278,21 +278,23 @@ describe('a full disk', () => {
     const disk = mounted.dir, path = join(disk, 'lab.db');
     const { lab, taskSetId } = await labWithToy(path);
     try {
-      // many epochs: an epoch of the toy takes a tenth of a second, and the run must still be training once the disk is full
-      const [run] = await lab.call('runs/start', { taskSetId, epochs: 10 * EPOCHS, seeds: [7] });
+      // many epochs: the run must still be training once the disk is full, on a loaded machine too
+      const [run] = await lab.call('runs/start', { taskSetId, epochs: 50 * EPOCHS, seeds: [7] });
       while (!store.getCheckpoint(lab.db, run.id, 'latest')) await sleep(20);
-      // fill what is left but ~64 KiB: the next checkpoint (~1 MiB) cannot be written
-      const df = spawnSync('df', ['--output=avail', '-k', disk], { encoding: 'utf8' }).stdout.trim().split('\n')[1];
-      const filler = join(disk, 'filler');
-      spawnSync('fallocate', ['-l', `${Math.max(0, Number(df) - 64)}k`, filler]);
-      const done = await lab.runs.wait(run.id);
+      // fill every free block, and keep filling what the trainer's pruning of superseded
+      // checkpoints frees: any slack (64 KiB once) let a run on a loaded machine finish
+      const filler = join(disk, 'filler'), zeros = Buffer.alloc(4096);
+      const fill = () => { try { for (;;) appendFileSync(filler, zeros); } catch { /* ENOSPC: full */ } };
+      fill();
+      const refill = setInterval(fill, 5);
+      const done = await lab.runs.wait(run.id).finally(() => clearInterval(refill));
       expect(done.status).toBe('failed');
       expect(done.error).toMatch(/disk is full|no space left/i); // the checkpoint or the database met it first
       expect(integrity(path)).toBe('ok');
       rmSync(filler);
       await lab.call('runs/resume', { id: run.id });
       expect((await lab.runs.wait(run.id)).status).toBe('completed');
-      expect(comparable(await lab.call('runs/metrics', { id: run.id }))).toEqual(await uninterrupted(10 * EPOCHS));
+      expect(comparable(await lab.call('runs/metrics', { id: run.id }))).toEqual(await uninterrupted(50 * EPOCHS));
       count('disk full during a run', true);
     } finally {
       lab.close();
