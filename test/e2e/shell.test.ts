@@ -112,8 +112,20 @@ describe.skipIf(!browserPath)('serve mode in Chromium', () => {
     for (const r of started) await page.getByLabel(`select run ${r.id}`).check();
     const caption = page.getByTestId('chart-caption');
     await expect.poll(() => caption.textContent()).toMatch(/^2 groups, bands of mean ± std over up to 2 runs \(from [\d.]+ to [\d.]+\); x from 0 to 2$/);
+    // the epoch-axis answers now come back late, after the attention one: the chart must keep the axis last asked for
+    let held = 0;
+    await page.route('**/api/runs/compare', async (route) => {
+      if (JSON.parse(route.request().postData() ?? '{}').x === 'epoch') { held++; await new Promise((r) => setTimeout(r, 1_500)); }
+      await route.continue();
+    });
+    await page.getByLabel(`select run ${started[3].id}`).uncheck();
+    await page.getByLabel(`select run ${started[3].id}`).check();
     await choose(page, 'x-axis', 'attention spent');
     await expect.poll(() => caption.textContent()).toMatch(/^2 groups, .*; x from 0 to [\d,]{4,}$/);
+    await page.waitForTimeout(2_000);
+    expect(held).toBeGreaterThan(0);
+    expect(await caption.textContent()).toMatch(/^2 groups, .*; x from 0 to [\d,]{4,}$/);
+    await page.unroute('**/api/runs/compare');
     const diff = page.getByRole('table', { name: 'config diff' });
     await expect.poll(() => diff.getByRole('row').allTextContents()).toEqual([expect.stringMatching(/^field/), 'policylpuniform', 'seed1, 21, 2']);
     await page.getByRole('table', { name: 'final metrics' }).getByText('★ best').first().waitFor(); // equal runs tie
