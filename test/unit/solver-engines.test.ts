@@ -78,6 +78,18 @@ describe('large sets', () => {
     }
   });
 
+  it('milp stopped over a row gives back the units worth least per unit of the rows they use, and keeps the rest', async () => {
+    const stopped: Engine = { name: async () => 'stopped', solve: async () => ({ status: 'feasible', x: Float64Array.from([1, 1, 1]), z: 0, duals: {}, rounds: 1 }) };
+    // worth per unit of attention + time: x 1, y 3, z 0.2 (z uses the time row most)
+    const tasks = [{ name: 'x', a: 1, t: 0, w: 1 }, { name: 'y', a: 1, t: 0, w: 3 }, { name: 'z', a: 1, t: 4, w: 1 }].map((t) => ({ ...t, lo: 0, hi: 1, n: null }));
+    const overTime: Problem = { tasks, budget: 10, timeBudget: 3, shareCap: null, unitsPerTask: [1, 1, 1] };
+    expect(await milp(overTime, 3, stopped)).toMatchObject({ counts: [1, 1, 0], value: 4, status: 'feasible', note: expect.stringMatching(/broke time within its tolerance; units were given back/) });
+    const overBoth: Problem = { ...overTime, budget: 1, timeBudget: 0.5 }; // only y's unit fits: z, then x go
+    expect(await milp(overBoth, 3, stopped)).toMatchObject({ counts: [0, 1, 0], value: 3, note: expect.stringMatching(/broke attention and time/) });
+    const none: Problem = { ...overTime, tasks: tasks.map((t) => ({ ...t, lo: 1 })) }; // every unit is a floor: nothing can be given back
+    expect(await milp(none, 3, stopped)).toBeNull();
+  });
+
   it('milp that cannot finish in its time limit says so instead of calling the set infeasible', async () => {
     const p = large(3000);
     await expect(solve(p, { policy: 'milp', timeLimit: 0.001 })).rejects.toThrow(/time limit/);
