@@ -114,5 +114,7 @@ export async function collect(chunks: AsyncIterable<string>): Promise<string> {
   return s;
 }
 
+/** What an export's bytes are, for a download's header or a save dialog's filter. */
+export const exportMime = (format: 'csv' | 'json') => (format === 'json' ? 'application/json' : 'text/csv');
 export const exportName = (ids: readonly number[], format: 'csv' | 'json', shape: ExportShape) =>
   `${shape === 'wide' ? 'runs-wide' : ids.length === 1 ? `run-${ids[0]}` : `runs-${ids.length}`}.${format}`;

@@ -119,13 +119,16 @@ app.whenReady().then(() => {
   );
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
+  // both channels answer only the app's own page (not a frame it navigated to or embedded)
+  const fromOurs = (event: Electron.IpcMainInvokeEvent) => !!event.senderFrame && isOurs(event.senderFrame.url);
+  const refusedFrame = { ok: false, error: { code: 'invalid_input', message: 'call from an unknown frame refused' } };
   ipcMain.handle('lab:call', (event, name: string, input: unknown) => {
-    if (!event.senderFrame || !isOurs(event.senderFrame.url)) return { ok: false, error: { code: 'invalid_input', message: 'call from an unknown frame refused' } };
+    if (!fromOurs(event)) return refusedFrame;
     return envelope(() => opened.call(name as never, input));
   });
   // an export streamed to a file the user picks: any number of runs, memory bounded, other calls answered meanwhile
   ipcMain.handle('lab:export', (event, input: unknown) => {
-    if (!event.senderFrame || !isOurs(event.senderFrame.url)) return { ok: false, error: { code: 'invalid_input', message: 'call from an unknown frame refused' } };
+    if (!fromOurs(event)) return refusedFrame;
     return envelope(async () => {
       const stream = opened.exportStream(input); // checked before the dialog opens; nothing read yet
       const to = await dialog.showSaveDialog(window!, { title: 'Export runs', defaultPath: join(app.getPath('downloads'), stream.filename), filters: [{ name: stream.mime === 'text/csv' ? 'CSV' : 'JSON', extensions: [extname(stream.filename).slice(1)] }] });

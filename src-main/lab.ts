@@ -8,7 +8,7 @@ import { LabError, fromZod } from './api/errors';
 import { ExportStreamInput } from './api/runs';
 import type { Allocation, PolicyName, ProgressEvent, Solve, SolveParamsParsed } from './api/schemas';
 import { compareRuns } from './compare';
-import { collect, exportName, exportStream } from './exports';
+import { collect, exportMime, exportName, exportStream } from './exports';
 import { RunQueue, checkTrainable, createRuns, profileInProcess } from './runs';
 import { defaultParallel } from './runs/parallel';
 import { POLICIES, problemFromTaskSet, solveAllocation, sweep, type Problem } from './solver';
@@ -80,7 +80,7 @@ export class Lab {
     if (!parsed.success) throw fromZod(parsed.error, 'input to export');
     const { ids, format, shape, metrics } = parsed.data;
     ids.forEach((id) => store.getRun(this.db, id)); // a missing run is refused before the first byte
-    return { filename: exportName(ids, format, shape), mime: format === 'csv' ? 'text/csv' : 'application/json', chunks: exportStream(this.db, ids, format, shape, metrics) };
+    return { filename: exportName(ids, format, shape), mime: exportMime(format), chunks: exportStream(this.db, ids, format, shape, metrics) };
   }
 
   close(): void {
@@ -254,7 +254,7 @@ function runHandlers({ db, runs, job, solve }: HandlerContext): HandlersOf<'runs
     'runs/exportMlflow': ({ ids, dir }) => exportMlflow(db, ids, dir),
     'runs/deleteMany': ({ ids, q }) => runs.deleteMany(ids ?? store.listRunRows(db, { q, sort: 'id', desc: false, metric: 'test.accuracy', columns: [], offset: 0, limit: 1, withIds: true }).ids!),
     'runs/tag': ({ ids, add, remove }) => ({ changed: store.tagRuns(db, ids, add, remove) }),
-    'runs/export': async ({ id, format }) => { store.getRun(db, id); return { filename: exportName([id], format, 'long'), mime: format === 'json' ? 'application/json' : 'text/csv', body: await collect(exportStream(db, [id], format, 'long')) }; },
+    'runs/export': async ({ id, format }) => { store.getRun(db, id); return { filename: exportName([id], format, 'long'), mime: exportMime(format), body: await collect(exportStream(db, [id], format, 'long')) }; },
     'runs/compare': (input) => compareRuns(db, input),
   };
 }
