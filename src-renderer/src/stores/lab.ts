@@ -17,8 +17,6 @@ export const useLab = defineStore('lab', () => {
   const builtins = ref<CallOutput<'datasets/builtins'>>([]);
   const progress = reactive(new Map<string, ProgressEvent>());
   const error = ref<string | null>(null);
-  /** bumped when a run finishes an epoch, so open charts reload their curves */
-  const epochTick = ref(0);
 
   async function refresh() {
     try {
@@ -50,13 +48,11 @@ export const useLab = defineStore('lab', () => {
       const within = e.epochDone ? 1 : e.total ? e.done / e.total : 0;
       runProgress.set(e.runId, { percent: Math.min(100, Math.floor((100 * (e.epoch - 1 + within)) / e.epochs)), etaS: e.etaS ?? null });
     }
-    if (e.kind === 'run' && e.runId !== undefined) {
-      if (e.epochDone) epochTick.value++;
-      if (RUN_PHASES.has(e.phase) || e.epochDone) runChanged(e.runId);
-    }
+    // a finished epoch is a change of that run alone: views showing it re-read it, the others do nothing
+    if (e.kind === 'run' && e.runId !== undefined && (RUN_PHASES.has(e.phase) || e.epochDone)) runChanged(e.runId);
     // the main thread's share of an event, for the bench: this handler and the re-render it caused
     void nextTick(() => performance.measure('progress-event', { start: t0, end: performance.now() }));
   });
 
-  return { info, taskSets, datasets, builtins, progress, runProgress, error, epochTick, refresh, onRunChanged, runChanged };
+  return { info, taskSets, datasets, builtins, progress, runProgress, error, refresh, onRunChanged, runChanged };
 });
