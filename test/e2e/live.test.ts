@@ -45,14 +45,19 @@ describe.skipIf(process.platform === 'win32')('live runs in Compare', () => {
   }
   const storedEpochs = async (id: number) => Math.max(-1, ...(await t.lab.call('runs/metrics', { id })).filter((p) => p.metric === 'test.accuracy').map((p) => p.epoch));
   const shownEpochs = async (page: Page) => Number((await page.getByTestId('chart-caption').textContent())?.match(/x from 0 to (\d+)/)?.[1] ?? -1);
-  async function compare(ids: number[]) {
+  /** The page on a view, with each API request it makes from then on: the call's name and its input. */
+  async function open(name: string) {
     const { page, errors } = await watchedPage(t.browser);
-    const asked: number[][] = []; // the run ids of each runs/compare request
-    page.on('request', (r) => { if (r.url().endsWith('/api/runs/compare')) asked.push(JSON.parse(r.postData()!).ids); });
+    const asked: { call: string; input: { id?: number; ids?: number[] } }[] = [];
+    page.on('request', (r) => { if (r.url().includes('/api/') && r.method() === 'POST') asked.push({ call: new URL(r.url()).pathname.slice(5), input: JSON.parse(r.postData() ?? '{}') }); });
     await page.goto(t.served.url);
-    await view(page, 'Compare');
-    for (const id of ids) await page.getByLabel(`select run ${id}`).check();
+    await view(page, name);
     return { page, errors, asked };
+  }
+  async function compare(ids: number[]) {
+    const opened = await open('Compare');
+    for (const id of ids) await opened.page.getByLabel(`select run ${id}`).check();
+    return { ...opened, compared: () => opened.asked.filter((a) => a.call === 'runs/compare').map((a) => a.input.ids) };
   }
 
   it('redraws a compared run as each of its epochs is stored', async () => {
@@ -78,18 +83,46 @@ describe.skipIf(process.platform === 'win32')('live runs in Compare', () => {
 
   it('asks nothing of the server for a run that trains without being compared', async () => {
     const planted = addRun(t.lab.db, { policy: 'lp', seed: 1, base: 0.6, name: 'planted' });
-    const { page, errors, asked } = await compare([planted]);
+    const { page, errors, compared } = await compare([planted]);
     await expect.poll(() => shownEpochs(page)).toBe(3);
     await page.waitForTimeout(300); // the picking's own request has been made
-    const settled = asked.length;
-    expect(asked.every((ids) => ids.join() === String(planted))).toBe(true);
+    const settled = compared().length;
+    expect(compared().every((ids) => ids?.join() === String(planted))).toBe(true);
     // another run trains to the end meanwhile; the page hears each of its epochs (its row reads completed)
     const [other] = await t.lab.call('runs/start', { taskSetId: setId, policy: 'uniform', epochs: 3, name: 'elsewhere' });
     expect((await t.lab.runs.wait(other.id)).status).toBe('completed');
     const row = page.getByRole('region', { name: 'runs to compare' }).locator('tr').filter({ hasText: 'elsewhere' });
     await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(/completed/);
-    expect(asked.slice(settled)).toEqual([]);
+    expect(compared().slice(settled)).toEqual([]);
     expect(await shownEpochs(page)).toBe(3);
+    expect(errors.join('\n')).toBe('');
+    await page.close();
+  }, 60_000);
+
+  it("follows the open run's epochs in the Runs view, and asks nothing for it while another run trains", async () => {
+    const [run] = await t.lab.call('runs/start', { taskSetId: setId, policy: 'uniform', epochs: 30, name: 'open one' });
+    const hold = holdEachEpoch(run.id);
+    await hold.stopped();
+    const { page, errors, asked } = await open('Runs');
+    await page.getByRole('region', { name: 'runs' }).getByRole('link', { name: 'open one' }).click();
+    const detail = page.getByRole('region', { name: `run ${run.id}` });
+    const at = async () => Number((await detail.textContent())?.match(/At epoch (\d+)\./)?.[1] ?? -1);
+    await expect.poll(async () => (await at()) === (await storedEpochs(run.id)) ? 'shown' : 'not yet').toBe('shown');
+    // an epoch lands: its final numbers and its curve are read again, with nothing clicked
+    const before = await at(), sent = asked.length;
+    await hold.next();
+    await expect.poll(async () => { const [shown, stored] = [await at(), await storedEpochs(run.id)]; return shown > before && shown === stored ? 'redrawn' : `${shown} of ${stored}`; }, { timeout: 10_000 }).toBe('redrawn');
+    expect(asked.slice(sent).filter((a) => a.call === 'runs/curves').map((a) => a.input.ids)).toContainEqual([run.id]);
+    await t.lab.call('runs/cancel', { id: run.id });
+    await detail.getByText('cancelled', { exact: true }).first().waitFor();
+    await page.waitForTimeout(300); // the cancel's own re-reads have been made
+    // another run trains to the end; the open run's detail asks nothing meanwhile
+    const quiet = asked.length;
+    const [other] = await t.lab.call('runs/start', { taskSetId: setId, policy: 'uniform', epochs: 3, name: 'not open' });
+    expect((await t.lab.runs.wait(other.id)).status).toBe('completed');
+    const row = page.getByRole('region', { name: 'runs' }).locator('tr').filter({ hasText: 'not open' });
+    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(/completed/);
+    expect(asked.slice(quiet).filter((a) => ['runs/get', 'runs/curves', 'runs/metrics'].includes(a.call))).toEqual([]);
     expect(errors.join('\n')).toBe('');
     await page.close();
   }, 60_000);
