@@ -66,7 +66,7 @@ describe.skipIf(process.platform === 'win32')('live runs in Compare', () => {
     await hold.stopped();
     const { page, errors } = await compare([run.id]);
     // what is stored, drawn (the trainer is held: nothing more lands meanwhile)
-    await expect.poll(async () => (await shownEpochs(page)) === (await storedEpochs(run.id)) ? 'drawn' : 'not yet').toBe('drawn');
+    await expect.poll(async () => ((await shownEpochs(page)) === (await storedEpochs(run.id)) ? 'drawn' : 'not yet'), { timeout: 10_000 }).toBe('drawn');
     expect(await shownEpochs(page)).toBeGreaterThanOrEqual(0); // epoch 0: the untrained model, evaluated
     // two more epochs, each redrawn with nothing clicked, while the run is still training
     for (let i = 0; i < 2; i++) {
@@ -84,7 +84,7 @@ describe.skipIf(process.platform === 'win32')('live runs in Compare', () => {
   it('asks nothing of the server for a run that trains without being compared', async () => {
     const planted = addRun(t.lab.db, { policy: 'lp', seed: 1, base: 0.6, name: 'planted' });
     const { page, errors, compared } = await compare([planted]);
-    await expect.poll(() => shownEpochs(page)).toBe(3);
+    await expect.poll(() => shownEpochs(page), { timeout: 10_000 }).toBe(3);
     await page.waitForTimeout(300); // the picking's own request has been made
     const settled = compared().length;
     expect(compared().every((ids) => ids?.join() === String(planted))).toBe(true);
@@ -107,7 +107,7 @@ describe.skipIf(process.platform === 'win32')('live runs in Compare', () => {
     await page.getByRole('region', { name: 'runs' }).getByRole('link', { name: 'open one' }).click();
     const detail = page.getByRole('region', { name: `run ${run.id}` });
     const at = async () => Number((await detail.textContent())?.match(/At epoch (\d+)\./)?.[1] ?? -1);
-    await expect.poll(async () => (await at()) === (await storedEpochs(run.id)) ? 'shown' : 'not yet').toBe('shown');
+    await expect.poll(async () => ((await at()) === (await storedEpochs(run.id)) ? 'shown' : 'not yet'), { timeout: 10_000 }).toBe('shown');
     // an epoch lands: its final numbers and its curve are read again, with nothing clicked
     const before = await at(), sent = asked.length;
     await hold.next();
