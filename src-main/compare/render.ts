@@ -8,9 +8,11 @@ import { compareChartOption, type ChartOptions } from './chart';
  * SVG renderer (the same option the app draws), rasterised to PNG by resvg.
  */
 export function renderComparisonPng(c: Comparison, o: ChartOptions, size = { width: 1000, height: 520 }): Buffer {
-  const svg = chartSvg(compareChartOption(c, { ...o, still: true }).option, size); // a picture: its legend cannot scroll
-  return new Resvg(svg, { background: '#ffffff', fitTo: { mode: 'width', value: size.width * 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+  return new Resvg(comparisonSvg(c, o, size), { background: '#ffffff', fitTo: { mode: 'width', value: size.width * 2 } }).render().asPng();
 }
+
+/** The comparison as a picture draws it: a still chart, its legend cannot scroll. */
+export const comparisonSvg = (c: Comparison, o: ChartOptions, size = { width: 1000, height: 520 }): string => chartSvg(compareChartOption(c, { ...o, still: true }).option, size);
 
 /** Any chart option as ECharts draws it, in SVG (reports; and tests read its tick labels). */
 export function chartSvg(option: Record<string, unknown>, size = { width: 1000, height: 520 }): string {
