@@ -162,7 +162,7 @@ describe("a run's own chart", () => {
 });
 
 describe('the final table', () => {
-  const run = (id: number, mean: number | null, gain: number | null, a: number | null) => ({ id, name: `r${id}`, status: 'completed' as const, group: 'g', seed: id, policy: 'lp', model: 'bag', epochs: 3, taskSet: 's', final: a === null ? {} : { a }, mean, attention: 1, gainPerMTokens: gain, best: false });
+  const run = (id: number, mean: number | null, gain: number | null, a: number | null) => ({ id, name: `r${id}`, status: 'completed' as const, group: 'g', seed: id, policy: 'lp', model: 'bag', epochs: 3, taskSet: 's', final: (a === null ? {} : { a }) as Record<string, number | null>, mean, attention: 1, gainPerMTokens: gain, best: false });
   const runs = [run(1, 0.5, 2, 0.9), run(2, 0.7, null, 0.1), run(3, null, 5, null), run(4, 0.6, 1, 0.5)];
   const order = (metric: string, by: string) => rankRuns(comparison([], { metric, runs }), by).map((r) => r.id);
 
