@@ -22,10 +22,9 @@ export async function milp(p: Problem, timeLimitS = 10, engine: Engine = HIGHS):
   const deadline = performance.now() + timeLimitS * 1000;
   const left = () => Math.max(1e-3, (deadline - performance.now()) / 1000);
   const N = p.unitsPerTask;
-  const perUnit = (k: 'w' | 'a' | 't') => p.tasks.map((t, i) => t[k] / N[i]);
-  const wUnit = perUnit('w');
+  const wUnit = perUnit(p, 'w');
   const rows = countRows(p);
-  const { lo, hi } = countModel(p);
+  const { lo, hi } = countBounds(p);
   // Whole counts, inside their bounds (and never -0).
   const counts = (x: Float64Array) => Array.from(x.subarray(0, N.length), (v, i) => Math.min(hi[i], Math.max(lo[i], Math.round(v))));
 
@@ -33,14 +32,14 @@ export async function milp(p: Problem, timeLimitS = 10, engine: Engine = HIGHS):
   // breaks a row in the lab's arithmetic is solved again with that row tightened.
   let tight = rows;
   for (let attempt = 0; ; attempt++) {
-    const first = await engine.solve({ ...countModel(p, wUnit, tight), timeLimitS: left() });
+    const first = await engine.solve({ ...countModel(p, tight), timeLimitS: left() });
     if (first.status === 'undefined') throw new LabError('timeout', `milp found no integer allocation within its ${timeLimitS} s time limit (${N.length} tasks): raise timeLimit, or use lp or dp`);
     if (first.status !== 'optimal' && first.status !== 'feasible') return null;
     const c1 = counts(first.x);
     const over = breaks(p, c1.map((v, i) => v / N[i]));
     if (over.length && (first.status === 'feasible' || attempt === 5 || over.includes('share'))) {
       // Not proven optimal anyway, or the engine keeps landing over: give back units until every row holds.
-      const shed = shedUntilHolds(p, c1, lo);
+      const shed = shedUntilHolds(p, c1);
       return shed && { counts: shed, value: dot(wUnit, shed), status: 'feasible', note: `${limitNote(first.status)}the engine's counts broke ${over.join(' and ')} within its tolerance; units were given back until every row holds, so they are not proven optimal` };
     }
     if (over.length) {
@@ -57,7 +56,7 @@ export async function milp(p: Problem, timeLimitS = 10, engine: Engine = HIGHS):
     const second = await leastAttention(p, engine, tight, wUnit, value, left);
     const c2 = second && counts(second);
     // Whole counts make values discrete: the second pass keeps the first's value exactly or is dropped.
-    const keeps = !!c2 && !breaks(p, c2.map((v, i) => v / N[i])).length && dot(wUnit, c2) >= value - 1e-12 * Math.max(1, Math.abs(value)) && dot(perUnit('a'), c2) <= dot(perUnit('a'), c1);
+    const keeps = !!c2 && !breaks(p, c2.map((v, i) => v / N[i])).length && dot(wUnit, c2) >= value - 1e-12 * Math.max(1, Math.abs(value)) && dot(perUnit(p, 'a'), c2) <= dot(perUnit(p, 'a'), c1);
     return keeps
       ? { counts: c2, value, status: 'optimal' }
       : { counts: c1, value, status: 'optimal', note: 'the least-attention pass ran out of time (or could not hold the value exactly): these counts are optimal in value but may not spend the least attention' };
@@ -68,20 +67,30 @@ export async function milp(p: Problem, timeLimitS = 10, engine: Engine = HIGHS):
   }
 }
 
+/** A task's w, a or t per unit (batch): what one more count of it is worth or costs. */
+const perUnit = (p: Problem, k: 'w' | 'a' | 't') => p.tasks.map((t, i) => t[k] / p.unitsPerTask[i]);
+
 /** Attention ≤ A (and time ≤ T) over whole counts: coefficients per unit. */
-export function countRows(p: Problem): DenseRow[] {
-  const N = p.unitsPerTask;
+function countRows(p: Problem): DenseRow[] {
   return [
-    { name: 'attention', coef: p.tasks.map((t, i) => t.a / N[i]), sense: '<=', rhs: p.budget },
-    ...(p.timeBudget !== null ? [{ name: 'time', coef: p.tasks.map((t, i) => t.t / N[i]), sense: '<=' as const, rhs: p.timeBudget }] : []),
+    { name: 'attention', coef: perUnit(p, 'a'), sense: '<=', rhs: p.budget },
+    ...(p.timeBudget !== null ? [{ name: 'time', coef: perUnit(p, 't'), sense: '<=' as const, rhs: p.timeBudget }] : []),
   ];
 }
 
-/** The whole-count model: c_i ∈ [⌈l_i N_i⌉, ⌊u_i N_i⌋], objective `c` per unit (default Σ w_i c_i / N_i), the rows per unit. */
-export function countModel(p: Problem, c: number[] = p.tasks.map((t, i) => t.w / p.unitsPerTask[i]), rows: DenseRow[] = countRows(p)): BoundedLp & { lo: number[]; hi: number[] } {
+/** c_i ∈ [⌈l_i N_i⌉, ⌊u_i N_i⌋]. */
+function countBounds(p: Problem) {
   const N = p.unitsPerTask;
-  const lo = p.tasks.map((t, i) => Math.max(0, Math.ceil(t.lo * N[i] - 1e-9))); // max: never -0
-  const hi = p.tasks.map((t, i) => Math.floor(t.hi * N[i] + 1e-9));
+  return {
+    lo: p.tasks.map((t, i) => Math.max(0, Math.ceil(t.lo * N[i] - 1e-9))), // max: never -0
+    hi: p.tasks.map((t, i) => Math.floor(t.hi * N[i] + 1e-9)),
+  };
+}
+
+/** The whole-count model: counts within their bounds, the rows per unit, objective `c` per unit (default the value, Σ w_i c_i / N_i). */
+export function countModel(p: Problem, rows: DenseRow[] = countRows(p), c: number[] = perUnit(p, 'w')): BoundedLp & { lo: number[]; hi: number[] } {
+  const N = p.unitsPerTask;
+  const { lo, hi } = countBounds(p);
   const m = shareModel(p, c);
   // Share rows hold for π = c/N: c_i/N_i ≤ s·Σ c_j/N_j.
   return { ...m, lo, hi, rows, integer: true, sparse: m.sparse?.map((r) => ({ ...r, terms: r.terms.map(([j, v]) => [j, j < N.length ? v / N[j] : v] as [number, number]) })) };
@@ -98,12 +107,12 @@ async function leastAttention(p: Problem, engine: Engine, rows: DenseRow[], w: n
   const a = rows[0].coef;
   const negA = Array.from(a, (v) => -v);
   const withValue = (m: BoundedLp): BoundedLp => ({ ...m, rows: [...m.rows, { name: 'value', coef: w, sense: '>=', rhs: value - 1e-12 * Math.max(1, Math.abs(value)) }] });
-  const full = countModel(p, negA, rows);
+  const full = countModel(p, rows, negA);
   if (full.sparse?.length) {
     const r = await engine.solve({ ...withValue(full), timeLimitS: left() });
     return r.status === 'optimal' ? r.x : null;
   }
-  const relax = await engine.solve({ ...countModel(p, w, rows), integer: false });
+  const relax = await engine.solve({ ...countModel(p, rows, w), integer: false });
   if (relax.status !== 'optimal') return null;
   const y = Object.fromEntries(rows.map((r) => [r.name, Math.max(0, relax.duals[r.name] ?? 0)]));
   const rc = reducedCosts({ ...full, c: w }, y);
@@ -138,15 +147,25 @@ export function breaks(p: Problem, pi: number[]): string[] {
   return out;
 }
 
-/** Counts over a row (time-limited solves only): give back the units worth least per unit of the rows they use. */
-function shedUntilHolds(p: Problem, c: number[], lo: number[]): number[] | null {
-  const N = p.unitsPerTask;
+/**
+ * Counts over a row (a time-limited answer, or an engine that keeps landing over): give back,
+ * one at a time, the unit worth least per unit of what it frees of the broken rows (attention,
+ * time, or a share over the cap, which only the task over it can free), until every row holds.
+ * Null when only floors are left to give.
+ */
+function shedUntilHolds(p: Problem, c: number[]): number[] | null {
+  const N = p.unitsPerTask, { lo } = countBounds(p);
   const out = [...c];
-  const order = p.tasks.map((_, i) => i).sort((i, j) => p.tasks[i].w / (p.tasks[i].a + p.tasks[i].t || 1) - p.tasks[j].w / (p.tasks[j].a + p.tasks[j].t || 1));
-  for (const i of order)
-    while (out[i] > lo[i]) {
-      if (!breaks(p, out.map((v, k) => v / N[k])).length) return out;
-      out[i]--;
-    }
-  return breaks(p, out.map((v, k) => v / N[k])).length ? null : out;
+  for (;;) {
+    const pi = out.map((v, k) => v / N[k]);
+    const over = breaks(p, pi);
+    if (!over.length) return out;
+    const cap = (p.shareCap ?? 1) * pi.reduce((s, v) => s + v, 0);
+    const frees = (i: number) => (over.includes('attention') ? p.tasks[i].a : 0) + (over.includes('time') ? p.tasks[i].t : 0) + (over.includes('share') && pi[i] > cap ? 1 : 0);
+    let give = -1;
+    for (let i = 0; i < out.length; i++)
+      if (out[i] > lo[i] && frees(i) > 0 && (give < 0 || p.tasks[i].w / frees(i) < p.tasks[give].w / frees(give))) give = i;
+    if (give < 0) return null;
+    out[give]--;
+  }
 }
