@@ -18,6 +18,8 @@ export default {
   reporters: ['clear-text', 'html', 'json', 'progress'],
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
+  // not copied into the sandbox: no test reads them, and another module's run may be rewriting its report
+  ignorePatterns: ['reports', 'out', 'dist', 'docs', 'test-results', '.scratch'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
 };
