@@ -78,7 +78,7 @@ export const xFormat = (x: Comparison['x']) => (v: number): string =>
 /** The x-axis: whole epochs only (no 0.5 ticks), tokens and seconds in significant digits. */
 export const xAxis = (x: Comparison['x']) => ({
   type: 'value', name: X_LABEL[x], nameLocation: 'middle', nameGap: 28,
-  ...(x === 'epoch' ? { minInterval: 1, axisLabel: { formatter: (v: number) => String(Math.round(v)) } } : { axisLabel: { formatter: (v: number) => (x === 'attention' && Math.abs(v) >= 1e6 ? `${sig(v / 1e6, 3)} M` : sig(v, 3)) } }),
+  ...(x === 'epoch' ? { minInterval: 1 } : { axisLabel: { formatter: (v: number) => (x === 'attention' && Math.abs(v) >= 1e6 ? `${sig(v / 1e6, 3)} M` : sig(v, 3)) } }),
 });
 
 /** One run's curves per task over epochs (a run's detail), with the same axes and numbers as a comparison. */

@@ -12,13 +12,13 @@ export function renderComparisonPng(c: Comparison, o: ChartOptions, size = { wid
 }
 
 /** The comparison as a picture draws it: a still chart, its legend cannot scroll. */
-export const comparisonSvg = (c: Comparison, o: ChartOptions, size = { width: 1000, height: 520 }): string => chartSvg(compareChartOption(c, { ...o, still: true }).option, size);
+export const comparisonSvg = (c: Comparison, o: ChartOptions, size: { width: number; height: number }): string => chartSvg(compareChartOption(c, { ...o, still: true }).option, size);
 
 /** Any chart option as ECharts draws it, in SVG (reports; and tests read its tick labels). */
 export function chartSvg(option: Record<string, unknown>, size = { width: 1000, height: 520 }): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, ...size });
   try {
-    chart.setOption({ backgroundColor: '#ffffff', textStyle: { fontFamily: 'DejaVu Sans, Liberation Sans, sans-serif' }, ...option });
+    chart.setOption({ textStyle: { fontFamily: 'DejaVu Sans, Liberation Sans, sans-serif' }, ...option });
     return chart.renderToSVGString();
   } finally {
     chart.dispose();

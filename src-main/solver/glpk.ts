@@ -20,7 +20,6 @@ export async function solveDirect(p: BoundedLp): Promise<LpResult> {
   const n = p.c.length;
   const extra = p.extraCols ?? 0;
   const names = Array.from({ length: n + extra }, (_, i) => `x${i}`);
-  const lo = (i: number) => (i < n ? p.lo[i] : -Infinity), hi = (i: number) => (i < n ? p.hi[i] : Infinity);
 
   const scaled = scaledRows(p);
   const subjectTo = [];
@@ -37,7 +36,7 @@ export async function solveDirect(p: BoundedLp): Promise<LpResult> {
   const objCoef = new Float64Array(n + extra);
   for (const [j, v] of obj.terms) objCoef[j] = v;
   const bounds = names.map((name, i) =>
-    i >= n ? { name, type: g.GLP_FR, lb: 0, ub: 0 } : lo(i) === hi(i) ? { name, type: g.GLP_FX, lb: lo(i), ub: hi(i) } : { name, type: g.GLP_DB, lb: lo(i), ub: hi(i) },
+    i >= n ? { name, type: g.GLP_FR, lb: 0, ub: 0 } : { name, type: p.lo[i] === p.hi[i] ? g.GLP_FX : g.GLP_DB, lb: p.lo[i], ub: p.hi[i] },
   );
   let res;
   try {
@@ -126,10 +125,7 @@ export async function solveLp(p: BoundedLp): Promise<LpResult> {
       return { status: 'optimal', x, z, duals: r.duals, rounds };
     }
     violators.sort((a, b) => b[1] - a[1]);
-    for (const [i] of violators.slice(0, width)) {
-      free[i] = 1;
-      fixedAt[i] = rc[i] > 0 ? p.hi[i] : p.lo[i];
-    }
+    for (const [i] of violators.slice(0, width)) free[i] = 1; // a free column's value comes from the solve, not fixedAt
   }
 }
 

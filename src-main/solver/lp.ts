@@ -18,15 +18,15 @@ export function budgetRows(p: Problem) {
  * minimise attention Σ a_i π_i (so ties never waste budget). Duals come from the
  * first solve: the value of one more unit of attention (or second of time).
  */
-export async function lexicographicLp(p: Problem): Promise<LpSolution | null> {
+export async function lexicographicLp(p: Problem, solve: (m: BoundedLp) => Promise<LpResult> = solveLp): Promise<LpSolution | null> {
   const w = col(p, 'w'), a = col(p, 'a');
   const rows = budgetRows(p);
-  const first = await solveLp({ ...shareModel(p, w), rows });
+  const first = await solve({ ...shareModel(p, w), rows });
   if (first.status !== 'optimal') return null;
   const value = first.z;
   // Second pass: min attention s.t. value ≥ V* (less 1e-12 of it: float noise in the weights must not
   // buy attention). Kept only if it really holds the value.
-  const second = await onOptimalFace({ ...shareModel(p, a.map((x) => -x)), rows: [...rows, { name: 'value', coef: w, sense: '>=', rhs: value - 1e-12 * Math.abs(value) }] }, w, first);
+  const second = await onOptimalFace({ ...shareModel(p, a.map((x) => -x)), rows: [...rows, { name: 'value', coef: w, sense: '>=', rhs: value - 1e-12 * Math.abs(value) }] }, w, first, solve);
   const keeps = second.status === 'optimal' && dot(w, second.x) >= dot(w, first.x) - 1e-12 * Math.max(1, Math.abs(value));
   const x = keeps ? second.x : first.x;
   const pi = Array.from(x.subarray(0, p.tasks.length), (v, i) => clampTo(v, p.tasks[i].lo, p.tasks[i].hi));
@@ -55,8 +55,8 @@ export async function lexicographicLp(p: Problem): Promise<LpSolution | null> {
  * it is < 0, so only the columns with reduced cost 0 (the ties) remain to choose; at
  * n = 10,000 that turns a second LP of the full size into one of a handful of columns.
  */
-async function onOptimalFace(p: BoundedLp, firstC: number[], first: LpResult): Promise<LpResult> {
-  if (p.sparse?.length || p.extraCols) return solveLp(p); // share caps: duals of those rows too; solve whole
+async function onOptimalFace(p: BoundedLp, firstC: number[], first: LpResult, solve: (m: BoundedLp) => Promise<LpResult>): Promise<LpResult> {
+  if (p.sparse?.length || p.extraCols) return solve(p); // share caps: duals of those rows too; solve whole
   const firstLp = { ...p, c: firstC, rows: p.rows.filter((r) => r.name in first.duals) };
   const rc = reducedCosts(firstLp, first.duals), sc = columnScales(firstLp, first.duals);
   const idx: number[] = [];
@@ -69,7 +69,7 @@ async function onOptimalFace(p: BoundedLp, firstC: number[], first: LpResult): P
     else if (rc[i] < -tol) fixedAt[i] = p.lo[i];
     else idx.push(i);
   }
-  const r = await solveLp(restrictFixed(p, idx, fixedAt));
+  const r = await solve(restrictFixed(p, idx, fixedAt));
   const x = merge(fixedAt, idx, r.x);
   return { ...r, x, z: dot(Array.from(p.c), Array.from(x)) };
 }

@@ -4,7 +4,7 @@
  * module's score is what its tests catch.
  */
 export const modules = {
-  solver: { mutate: ['src-main/solver/**/*.ts', '!src-main/solver/format.ts'], tests: ['test/unit/solver.test.ts', 'test/unit/solver-engines.test.ts', 'test/unit/solver-policies.test.ts', 'test/unit/solver-milp.test.ts'] },
+  solver: { mutate: ['src-main/solver/**/*.ts', '!src-main/solver/format.ts'], tests: ['test/unit/solver.test.ts', 'test/unit/solver-engines.test.ts', 'test/unit/solver-policies.test.ts', 'test/unit/solver-milp.test.ts', 'test/unit/solver-lp.test.ts'] },
   // training.test.ts trains toy models (seconds per mutant); kernels.test.ts tests the kernels and the table in milliseconds
   training: { mutate: ['src-main/training/train.ts'], tests: ['test/unit/training.test.ts'] },
   kernels: { mutate: ['src-main/training/kernels.ts', 'src-main/training/embedding.ts'], tests: ['test/unit/kernels.test.ts'] },

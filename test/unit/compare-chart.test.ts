@@ -46,6 +46,15 @@ describe('downsampling (LTTB)', () => {
       }),
       { numRuns: 300, seed: 21 },
     );
+    // tiny triangles (areas under 1) and ties (the first of equal areas is kept)
+    for (const values of [fc.double({ min: -0.01, max: 0.01, noNaN: true }), fc.integer({ min: 0, max: 2 })])
+      fc.assert(
+        fc.property(fc.array(values, { minLength: 4, maxLength: 60 }), fc.integer({ min: 3, max: 30 }), (ys, threshold) => {
+          const xs = ys.map((_, i) => i * 0.1);
+          expect(lttb(xs, ys, threshold)).toEqual(reference(xs, ys, threshold));
+        }),
+        { numRuns: 200, seed: 22 },
+      );
   });
 
   it('a downsampled series is drawn with its own x and y (10,000 points, increasing x, none missing)', () => {
@@ -80,7 +89,11 @@ describe('what the comparison chart draws', () => {
     expect(ticks).toContain('1 M');
     const name = tokens.find((t) => t.text === 'attention spent (tokens)')!;
     expect(Math.abs(name.x - (64 + (SIZE.width - 24)) / 2)).toBeLessThan(2); // centred under the plot (grid left 64, right 24)
+    expect(name.anchor).toBe('middle');
     const yName = tokens.find((t) => t.text === 'test.accuracy')!;
+    expect(yName.anchor).toBe('middle');
+    const seconds = texts(chartSvg(compareChartOption(comparison([series('lp', [0, 1.2e9, 2.5e9], [0.5, 0.6, 0.7])], { x: 'wallMs' }), { smoothing: 0, raw: false }).option, SIZE));
+    expect(seconds.map((t) => t.text)).toContain('1,000,000'); // seconds stay seconds past a million
     expect(Math.abs(yName.y - (60 + (SIZE.height - 44)) / 2)).toBeLessThan(2); // beside the middle of the y-axis (grid top 60, bottom 44), not above it
 
     const loss = (more: object) => texts(chartSvg(compareChartOption(comparison([series('lp', [0, 1, 2], [3e-4, 2e-4, 1.2e-4])], { metric: 'test.loss' }), { smoothing: 0, raw: false, ...more }).option, SIZE)).map((t) => t.text);
@@ -122,12 +135,15 @@ describe('what the comparison chart draws', () => {
 
   it('the title is centred over the chart, its subtitle in smaller type; a picture of 40 runs lists 12 and says so', () => {
     const c = comparison(Array.from({ length: 40 }, (_, i) => series(`run ${i}`, [0, 1], [0.5, 0.6])));
-    const drawn = texts(comparisonSvg(c, { smoothing: 0, raw: false, title: 'forty runs' }, SIZE));
-    const title = drawn.find((t) => t.text === 'forty runs')!, sub = drawn.find((t) => t.text.startsWith('legend:'))!;
-    expect(Math.abs(title.x - SIZE.width / 2)).toBeLessThan(2);
-    expect(sub.text).toBe('legend: 12 of 40; the rest in the table');
-    expect(sub.size).toBeLessThan(title.size);
-    expect(drawn.filter((t) => /^run \d+$/.test(t.text))).toHaveLength(LEGEND_MAX);
+    for (const compact of [false, true]) {
+      const drawn = texts(comparisonSvg(c, { smoothing: 0, raw: false, title: 'forty runs', compact }, SIZE));
+      const title = drawn.find((t) => t.text === 'forty runs')!, sub = drawn.find((t) => t.text.startsWith('legend:'))!;
+      expect(Math.abs(title.x - SIZE.width / 2)).toBeLessThan(2);
+      expect(title.anchor).toBe('middle');
+      expect(sub.text).toBe('legend: 12 of 40; the rest in the table');
+      expect(sub.size).toBeLessThan(title.size); // small multiples too
+      expect(drawn.filter((t) => /^run \d+$/.test(t.text))).toHaveLength(LEGEND_MAX);
+    }
     expect(chartSvg({ series: [] })).toMatch(/width="1000" height="520"/); // a report's default size
   });
 
@@ -155,6 +171,7 @@ describe("a run's own chart", () => {
     const svg = chartSvg(option, SIZE);
     expect(texts(svg).map((t) => t.text)).toEqual(expect.arrayContaining(['a', 'mean over tasks']));
     expect(svg).toMatch(/stroke-dasharray/);
+    expect(svg.match(/<path d="M[-\d.]+ [-\d.]+A/g)?.length).toBe(4 + 2); // a marker on each epoch of both lines, and the legend's two
     expect(option.tooltip.trigger).toBe('axis');
     expect(option.tooltip.formatter([])).toBe('epoch 0');
     expect(texts(chartSvg(runChartOption([{ task: 'a', epoch: [0, 1, 2], value: [3e-4, 2e-4, 1.2e-4] }], 'val.loss'), SIZE)).map((t) => t.text)).toEqual(expect.arrayContaining(['1.2e-4', '3e-4']));
