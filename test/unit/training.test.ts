@@ -194,6 +194,35 @@ describe('the training loop', () => {
     await expect(train({ ...data, vocab: data.vocab.slice(1) }, [{ pi: 1, weight: 1 }, { pi: 1, weight: 1 }], CONFIG, { checkpointDir: tmp(), resume: join(dir, 'epoch-2.ckpt') })).rejects.toThrow(/vocabulary differs/);
   });
 
+  it('with the model held still (lr 0): train.loss is the mean loss over every example of the epoch (a short last batch counts by its size), and an equal accuracy is no new best', async () => {
+    const reports: EpochReport[] = [];
+    const still = { ...CONFIG, lr: 0, batchSize: 28, epochs: 3 };
+    await train(data, [{ pi: 1, weight: 1 }, { pi: 1, weight: 1 }], still, { checkpointDir: tmp() }, { epoch: (r) => reports.push(r) });
+    const drawn = createModel({ kind: still.model, vocab: data.vocab.length, dim: still.dim, hidden: still.hidden, heads: data.tasks.map((t) => ({ name: t.name, classes: t.labels.length })), lr: 0, seed: still.seed, maxLength: 1 });
+    try {
+      data.tasks.forEach((t) => {
+        expect(t.train.size % still.batchSize).not.toBe(0); // a short last batch
+        const loss = reports[1].points.find((p) => p.task === t.name && p.metric === 'train.loss')!.value;
+        expect(loss).toBeCloseTo(evaluateSplit(drawn, t, t.train).loss, 5);
+      });
+    } finally {
+      drawn.dispose();
+    }
+    expect(reports.slice(1).map((r) => r.checkpoints.map((c) => c.kind))).toEqual([['latest', 'best'], ['latest'], ['latest']]);
+  });
+
+  it('a transformer over tasks of different lengths sizes its positions for the longest', async () => {
+    const long = store.openDb(':memory:');
+    await importContent(long, 'short.csv', toyCsv(200, 3), { tokenizer: { maxLength: 8 } });
+    await importContent(long, 'long.csv', toyCsv(200, 4), { tokenizer: { maxLength: 12 } });
+    const d = loadTrainingData(long, ['short', 'long'].map((name) => ({ name, datasetId: store.findDatasetByName(long, name)!.id })));
+    const dir = tmp();
+    await train(d, [{ pi: 0.2, weight: 1 }, { pi: 0.2, weight: 1 }], { ...CONFIG, model: 'transformer', epochs: 1 }, { checkpointDir: dir });
+    const ckpt = readCheckpoint(join(dir, 'epoch-1.ckpt'));
+    expect(ckpt.header.model.maxLength).toBe(12);
+    expect(ckpt.state['var.pos'].length).toBe(12 * CONFIG.dim);
+  });
+
   it('weights all zero count as all equal; a task that does not train (π = 0) does not count toward the mean weight', async () => {
     const zero = await collect(data, { ...CONFIG, epochs: 1 }, { checkpointDir: tmp() }, [1, 1], [0, 0]);
     const one = await collect(data, { ...CONFIG, epochs: 1 }, { checkpointDir: tmp() }, [1, 1], [1, 1]);
@@ -417,7 +446,7 @@ describe('evaluation', () => {
   /** Nine test texts of five labels; a stand-in model answers row r with PROBS[r] (its text's one token is r + 1). */
   const truth = [0, 0, 0, 0, 1, 1, 2, 2, 0];
   const PROBS = [
-    [0.6, 0.1, 0.1, 0.1, 0.1], [0.6, 0.1, 0.1, 0.1, 0.1], [0.6, 0.1, 0.1, 0.1, 0.1], // 0 → 0
+    [0.3, 0.2, 0.2, 0.2, 0.1], [0.6, 0.1, 0.1, 0.1, 0.1], [0.6, 0.1, 0.1, 0.1, 0.1], // 0 → 0 (the first unsure: its row ends where a confident one starts)
     [0.1, 0.6, 0.1, 0.1, 0.1], // 0 → 1
     [0.1, 0.6, 0.1, 0.1, 0.1], // 1 → 1
     [0.1, 0.1, 0.6, 0.1, 0.1], // 1 → 2
@@ -433,7 +462,7 @@ describe('evaluation', () => {
     // label 0: tp 4, fp 0, fn 1 → 8/9; label 1: tp 1, fp 1, fn 1 → 1/2; label 2: the same, 1/2;
     // label 3: predicted once, never true → 0; label 4: neither → not counted
     const f1 = (8 / 9 + 1 / 2 + 1 / 2 + 0) / 4;
-    const loss = -(5 * Math.log(0.6) + 2 * Math.log(0.1) + Math.log(1e-7) + Math.log(0.4)) / 9; // a zero probability costs −log 1e-7, not infinity
+    const loss = -(Math.log(0.3) + 4 * Math.log(0.6) + 2 * Math.log(0.1) + Math.log(1e-7) + Math.log(0.4)) / 9; // a zero probability costs −log 1e-7, not infinity
     for (const batch of [256, 4, 1]) {
       const e = evaluateSplit(model, task, split, batch);
       expect(e.f1).toBeCloseTo(f1, 6);
