@@ -68,10 +68,11 @@ describe('lp holds budgets in its own arithmetic', () => {
 
 describe('the engines at the edges', () => {
   it('a model with no free column: optimal when its rows hold, infeasible when one cannot (glpk and HiGHS)', async () => {
-    const empty = (rhs: number): BoundedLp => ({ c: [], lo: [], hi: [], rows: [{ name: 'r', coef: [], sense: '<=', rhs }] });
+    const empty = (...rhs: number[]): BoundedLp => ({ c: [], lo: [], hi: [], rows: rhs.map((r, k) => ({ name: `r${k}`, coef: [], sense: '<=', rhs: r })) });
     for (const solve of [solveDirect, solveHighs]) {
       expect((await solve(empty(1))).status).toBe('optimal');
       expect((await solve(empty(-1))).status).toBe('infeasible');
+      expect((await solve(empty(1, -1))).status).toBe('infeasible'); // one row that cannot hold is enough
     }
   });
 

@@ -62,6 +62,9 @@ describe('milp and the answers its engine gives', () => {
     expect(await milp(overTime, 3, scripted({ status: 'feasible', x: [2, 2] }).engine)).toMatchObject({ counts: [1, 2], note: expect.stringMatching(/broke time /) });
     const cheapNoTime = { ...overTime, tasks: [task('x', { t: 1, w: 5 }), task('y', { w: 0.1 })] };
     expect((await milp(cheapNoTime, 3, scripted({ status: 'feasible', x: [2, 2] }).engine))!.counts).toEqual([1, 2]); // y's units would not free a second
+    // x is worth 1 for 2 attention, y 1 for 1: x's units free more per worth and go first
+    const dear = problem([task('x', { a: 2 }), task('y', {})], { budget: 1.5, unitsPerTask: [2, 2] });
+    expect((await milp(dear, 3, scripted({ status: 'feasible', x: [2, 2] }).engine))!.counts).toEqual([0, 2]);
   });
 
   it("counts over the share cap: the task over it gives units back (at once, even from an optimal answer), and breaks() names the share", async () => {
@@ -97,6 +100,7 @@ describe("milp's least-attention pass", () => {
     expect(await second(dearFirst, [0, 0])).toEqual(dropped); // worth 0, not 1
     expect(await second(problem([task('x', {}), task('y', { a: 2 })], { budget: 2 }), [0, 1])).toEqual(dropped); // more attention
     expect(await second(problem([task('x', {}), task('y', {})], { budget: 2 }), [0, 1])).toEqual({ counts: [0, 1], value: 1, status: 'optimal' }); // as much: kept
+    expect(await second({ ...dearFirst, tasks: [task('x', { a: 2 }), task('y', { t: 5 })], timeBudget: 1 }, [0, 1])).toEqual(dropped); // less attention, but 5 s of 1
   });
 
   it('holds the value to the rounding of its sum (1e-12 of it), at any size', async () => {
