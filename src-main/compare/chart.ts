@@ -88,7 +88,7 @@ export function runChartOption(curves: { task: string; epoch: number[]; value: n
     tooltip: { trigger: 'axis', formatter: (ps: { seriesName: string; marker: string; data: number[] }[]) => [xText(ps[0]?.data[0] ?? 0), ...ps.map((p) => `${p.marker}${p.seriesName}: ${sig(p.data[1], 4)}`)].join('<br/>') },
     legend: { top: 0 }, grid: { left: 56, right: 20, top: 36, bottom: 40 },
     xAxis: { ...xAxis('epoch'), nameGap: 26 },
-    yAxis: { type: 'value', name: metric, scale: true, axisLabel: { formatter: (v: number) => sig(v, 3) } },
+    yAxis: { name: metric, scale: true, axisLabel: { formatter: (v: number) => sig(v, 3) } },
     series: curves.map((c) => ({ name: c.task || 'mean over tasks', type: 'line', showSymbol: true, lineStyle: c.task ? undefined : { type: 'dashed' }, data: c.epoch.map((e, i) => [e, c.value[i]]) })),
   };
 }

@@ -15,7 +15,7 @@ const texts = (svg: string) =>
   [...svg.matchAll(/<text([^>]*)>([^<]*)<\/text>/g)].map(([, attrs, text]) => {
     // translate(x y), or a rotated label's matrix(a,b,c,d,x,y)
     const [x, y] = (/translate\(([-\d.]+) ([-\d.]+)\)/.exec(attrs) ?? /matrix\([-\d.]+,[-\d.]+,[-\d.]+,[-\d.]+,([-\d.]+),([-\d.]+)\)/.exec(attrs) ?? [0, '0', '0']).slice(1).map(Number);
-    return { text: text.replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCharCode(parseInt(h, 16))), x, y, size: Number(/font-size:(\d+)px/.exec(attrs)?.[1]), anchor: /text-anchor="(\w+)"/.exec(attrs)?.[1] };
+    return { text: text.replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCharCode(parseInt(h, 16))), x, y, size: Number(/font-size:(\d+)px/.exec(attrs)?.[1]), anchor: /text-anchor="(\w+)"/.exec(attrs)?.[1], rotated: /matrix\(/.test(attrs) };
   });
 const SIZE = { width: 900, height: 420 };
 
@@ -96,7 +96,10 @@ describe('what the comparison chart draws', () => {
     expect(seconds.map((t) => t.text)).toContain('1,000,000'); // seconds stay seconds past a million
     expect(Math.abs(yName.y - (60 + (SIZE.height - 44)) / 2)).toBeLessThan(2); // beside the middle of the y-axis (grid top 60, bottom 44), not above it
 
-    const loss = (more: object) => texts(chartSvg(compareChartOption(comparison([series('lp', [0, 1, 2], [3e-4, 2e-4, 1.2e-4])], { metric: 'test.loss' }), { smoothing: 0, raw: false, ...more }).option, SIZE)).map((t) => t.text);
+    const lossTexts = (more: object) => texts(chartSvg(compareChartOption(comparison([series('lp', [0, 1, 2], [3e-4, 2e-4, 1.2e-4])], { metric: 'test.loss' }), { smoothing: 0, raw: false, ...more }).option, SIZE));
+    const loss = (more: object) => lossTexts(more).map((t) => t.text);
+    const logName = lossTexts({ logY: true }).find((t) => t.text === 'test.loss (log)')!;
+    expect([logName.anchor, logName.rotated, Math.abs(logName.y - (60 + (SIZE.height - 44)) / 2) < 2]).toEqual(['middle', true, true]); // along the axis, like the linear one
     for (const logY of [false, true]) {
       const ticks = loss({ logY }).filter((t) => /^[\d.e-]+$/.test(t) && t !== '0' && !/^\d$/.test(t));
       expect(ticks.filter((t) => /e-4$/.test(t)).length).toBeGreaterThan(0);
