@@ -83,7 +83,8 @@ function epoch(lab: Lab, runId: number, e: number, val: number | null, best = tr
   const dir = store.runCheckpointDir(lab.db.name, runId), path = join(dir, `epoch-${e}.ckpt`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(path, 'checkpoint');
-  const points = [point(e, 'test.accuracy', 0.5 + e / 10), point(e, 'val.accuracy', 0.01), ...(val === null ? [] : [point(e, 'val.accuracy', val, '')])]; // the task's own val.accuracy is not the mean
+  // the task's own val.accuracy is not the mean, nor is the mean's attention
+  const points = [point(e, 'test.accuracy', 0.5 + e / 10), point(e, 'val.accuracy', 0.01), point(e, 'attention', 100 * e, ''), ...(val === null ? [] : [point(e, 'val.accuracy', val, '')])];
   const checkpoints = e === 0 ? [] : [{ kind: 'latest' as const, path, metric: val }, ...(best ? [{ kind: 'best' as const, path, metric: val }] : [])];
   return { type: 'epoch', report: { epoch: e, points, checkpoints } };
 }
@@ -130,7 +131,8 @@ describe('the run queue, against a scripted trainer', () => {
       'epoch 3 done 1/1: validation accuracy 50.0%',
     ]);
     expect(events[2]).toMatchObject({ job: `run-${run.id}`, kind: 'run', runId: run.id, epoch: 1, epochs: 3, etaS: 12.4, samplesPerS: 1234.6 });
-    expect(events.at(-1)).toMatchObject({ epoch: 3 });
+    expect(events.at(-1)).toMatchObject({ epoch: 3, epochDone: true }); // what redraws a run's curves
+    expect(events[2].epochDone).toBeUndefined(); // a step within an epoch stores nothing
     expect([...new Set((await lab.call('runs/metrics', { id: run.id })).map((p) => p.epoch))]).toEqual([0, 1, 2, 3]);
     expect(store.getCheckpoint(lab.db, run.id, 'latest')).toMatchObject({ epoch: 3, path: join(dir, 'lab.db-checkpoints', `run-${run.id}`, 'epoch-3.ckpt') });
     expect(store.getCheckpoint(lab.db, run.id, 'best')).toMatchObject({ epoch: 1, metric: 0.875 });
@@ -196,6 +198,16 @@ describe('the run queue, against a scripted trainer', () => {
     await lab.runs.wait(run.id);
     expect(existsSync(`${lab.db.name}-reserve`)).toBe(false);
     expect(events.at(-1)).toMatchObject({ phase: 'failed', message: expect.stringMatching(/^out of memory x+; its status could not be stored: database or disk is full$/) });
+  });
+
+  it('a finished run whose status cannot be stored says so: finished, and why it could not be written', async () => {
+    const { lab, events, start } = await setup();
+    const [run] = await start();
+    lab.db.exec("CREATE TEMP TRIGGER refuse BEFORE UPDATE OF status ON runs WHEN NEW.status = 'completed' BEGIN SELECT RAISE(ABORT, 'the disk went away'); END");
+    Child.all[0].say(done);
+    Child.all[0].exit(0);
+    await lab.runs.wait(run.id);
+    expect(events.at(-1)).toMatchObject({ phase: 'failed', message: 'the run finished; its status could not be stored: the disk went away' });
   });
 
   it('cancel: a queued run leaves the queue, a training run\'s trainer is killed; what it says after is not stored', async () => {
@@ -280,7 +292,7 @@ describe('the run queue, against a scripted trainer', () => {
     expect(second.sent[0].resume).toBe(store.getCheckpoint(lab.db, run.id, 'latest')!.path);
     expect(second.sent[0].resume).toMatch(/epoch-1\.ckpt$/);
     expect(events.filter((e) => e.runId === run.id && e.phase.startsWith('resuming'))).toHaveLength(1);
-    expect(events.find((e) => e.phase.startsWith('resuming'))!.phase).toBe('resuming after epoch 1');
+    expect(events.find((e) => e.phase.startsWith('resuming'))).toMatchObject({ phase: 'resuming after epoch 1', epoch: 2, epochs: 4 }); // its bar restarts at epoch 2 of 4
     await expect(lab.call('runs/resume', { id: run.id })).rejects.toThrow(`run ${run.id} is running: only an interrupted, failed or cancelled run can resume`);
     second.say(done);
     second.exit(0);
@@ -346,13 +358,15 @@ describe('the run queue, against a scripted trainer', () => {
     // a run's files from the old shared layout (outside its folder) go too; a run that never wrote one deletes all the same
     Child.all[1].say(epoch(lab, b.id, 1, 0.5));
     await tick();
-    const elsewhere = join(dir, 'old-layout.ckpt');
+    const elsewhere = join(dir, 'old-layout.ckpt'), latestElsewhere = join(dir, 'old-layout-latest.ckpt');
     writeFileSync(elsewhere, 'old');
+    writeFileSync(latestElsewhere, 'old');
     store.saveCheckpoint(lab.db, { runId: b.id, epoch: 1, kind: 'best', path: elsewhere, metric: 0.5 });
+    store.saveCheckpoint(lab.db, { runId: b.id, epoch: 1, kind: 'latest', path: latestElsewhere, metric: 0.5 });
     Child.all[1].exit(0);
     await lab.runs.wait(b.id);
     lab.runs.delete(b.id);
-    expect(existsSync(elsewhere)).toBe(false);
+    expect([existsSync(elsewhere), existsSync(latestElsewhere)]).toEqual([false, false]);
     const [c] = await start();
     await lab.call('runs/cancel', { id: c.id });
     lab.runs.delete(c.id);
@@ -369,6 +383,7 @@ describe('the run queue, against a scripted trainer', () => {
     Child.all[0].say(done);
     Child.all[0].exit(0);
     await lab.runs.wait(base.id);
+    await expect(start({ initFrom: base.id, model: 'cnn' })).rejects.toThrow(`initFrom: run ${base.id} trained a bag encoder (dim 64, hidden 64); this run asks for cnn (dim 64, hidden 64)`);
     const [next] = await start({ initFrom: base.id, seeds: [4] });
     expect(Child.all[1].sent[0].initFrom).toMatch(/run-\d+\/epoch-1\.ckpt$/);
     expect(store.getRun(lab.db, next.id).config).toMatchObject({ initFrom: base.id });
