@@ -191,6 +191,7 @@ describe('the training loop', () => {
     expect(Math.min(...resumed.map((p) => p.wallMs))).toBeGreaterThan(wall);
     const other = { ...data, vocab: [...data.vocab.slice(0, -1), 'changed'] };
     await expect(train(other, [{ pi: 1, weight: 1 }, { pi: 1, weight: 1 }], CONFIG, { checkpointDir: tmp(), resume: join(dir, 'epoch-2.ckpt') })).rejects.toThrow('resume: the data sets changed since this run started (its vocabulary differs)');
+    await expect(train({ ...data, vocab: [...data.vocab, 'new'] }, [{ pi: 1, weight: 1 }, { pi: 1, weight: 1 }], CONFIG, { checkpointDir: tmp(), resume: join(dir, 'epoch-2.ckpt') })).rejects.toThrow(/vocabulary differs/);
     await expect(train({ ...data, vocab: data.vocab.slice(1) }, [{ pi: 1, weight: 1 }, { pi: 1, weight: 1 }], CONFIG, { checkpointDir: tmp(), resume: join(dir, 'epoch-2.ckpt') })).rejects.toThrow(/vocabulary differs/);
   });
 
@@ -209,6 +210,31 @@ describe('the training loop', () => {
       drawn.dispose();
     }
     expect(reports.slice(1).map((r) => r.checkpoints.map((c) => c.kind))).toEqual([['latest', 'best'], ['latest'], ['latest']]);
+    // the examples read, for learning curves: every training example once per epoch at π = 1
+    expect(reports[2].points.filter((p) => p.metric === 'examples').map((p) => [p.task, p.value])).toEqual(data.tasks.map((t) => [t.name, 2 * t.train.size]));
+    expect(reports[1].points.filter((p) => p.metric === 'samples_per_s').map((p) => p.task)).toEqual(['']); // the run's, not a task's
+
+    // π = 0.5: each epoch draws its own half (so the loss of the same still model differs), and the result counts the epochs run
+    const halves: EpochReport[] = [];
+    const result = await train(data, [{ pi: 0.5, weight: 1 }, { pi: 0.5, weight: 1 }], { ...still, epochs: 2 }, { checkpointDir: tmp() }, { epoch: (r) => halves.push(r) });
+    const trainLoss = (r: EpochReport) => r.points.find((p) => p.task === 'fruit' && p.metric === 'train.loss')!.value;
+    expect(trainLoss(halves[1])).not.toBe(trainLoss(halves[2]));
+    expect(result.epochs).toBe(2);
+  });
+
+  it('a split without examples is not evaluated: no points for it, no mean without any, no best checkpoint without validation', async () => {
+    const empty: Split = { ids: new Int32Array(0), labels: new Int32Array(0), tokens: new Int32Array(0), size: 0 };
+    const oneEmpty = { ...data, tasks: [{ ...data.tasks[0], validation: empty }, data.tasks[1]] };
+    const reports: EpochReport[] = [];
+    await train(oneEmpty, [{ pi: 0.2, weight: 1 }, { pi: 0.2, weight: 1 }], { ...CONFIG, epochs: 1 }, { checkpointDir: tmp() }, { epoch: (r) => reports.push(r) });
+    const at = (task: string, metric: string) => reports[1].points.filter((p) => p.task === task && p.metric === metric).map((p) => p.value);
+    expect(at('fruit', 'val.accuracy')).toEqual([]);
+    expect(at('', 'val.accuracy')).toEqual(at('stone', 'val.accuracy')); // the mean of the tasks that have one
+    const none = { ...data, tasks: data.tasks.map((t) => ({ ...t, validation: empty, test: empty })) };
+    const blind: EpochReport[] = [];
+    await train(none, [{ pi: 0.2, weight: 1 }, { pi: 0.2, weight: 1 }], { ...CONFIG, epochs: 1 }, { checkpointDir: tmp() }, { epoch: (r) => blind.push(r) });
+    expect(blind[1].points.filter((p) => p.task === '' && p.metric !== 'samples_per_s')).toEqual([]);
+    expect(blind[1].checkpoints.map((c) => [c.kind, c.metric])).toEqual([['latest', null]]);
   });
 
   it('a transformer over tasks of different lengths sizes its positions for the longest', async () => {
@@ -276,6 +302,8 @@ describe('the training loop', () => {
     expect(start('fruit')).toBe(trained); // same vocabulary rows, encoder and head: the same predictions
     expect(start('stone')).toBeLessThan(0.75);
     await expect(collect(data, { ...CONFIG, model: 'cnn' }, { checkpointDir: tmp(), initFrom: join(dir, 'epoch-3.ckpt') })).rejects.toThrow(/encoder is bag/);
+    await expect(collect(data, { ...CONFIG, dim: 32 }, { checkpointDir: tmp(), initFrom: join(dir, 'epoch-3.ckpt') })).rejects.toThrow("init-from: that run's encoder is bag (dim 16, hidden 16); this run asks for bag (dim 32, hidden 16)");
+    await expect(collect(data, { ...CONFIG, hidden: 32 }, { checkpointDir: tmp(), initFrom: join(dir, 'epoch-3.ckpt') })).rejects.toThrow(/asks for bag \(dim 16, hidden 32\)/);
   });
 
   it('a truncated or foreign checkpoint is refused by name', () => {
@@ -448,7 +476,7 @@ describe('evaluation', () => {
   const PROBS = [
     [0.3, 0.2, 0.2, 0.2, 0.1], [0.6, 0.1, 0.1, 0.1, 0.1], [0.6, 0.1, 0.1, 0.1, 0.1], // 0 → 0 (the first unsure: its row ends where a confident one starts)
     [0.1, 0.6, 0.1, 0.1, 0.1], // 0 → 1
-    [0.1, 0.6, 0.1, 0.1, 0.1], // 1 → 1
+    [0.1, 0.6, 0.2, 0.05, 0.05], // 1 → 1 (its 0.2 is more than the row before ends with: compared within its own row)
     [0.1, 0.1, 0.6, 0.1, 0.1], // 1 → 2
     [0.1, 0.1, 0.6, 0.1, 0.1], // 2 → 2
     [0.1, 0.1, 0, 0.7, 0.2], // 2 → 3, with no probability at all on the truth
@@ -470,5 +498,13 @@ describe('evaluation', () => {
       expect(e.loss).toBeCloseTo(loss, 5);
     }
     expect(majority(split)).toBeCloseTo(5 / 9, 12); // always answering label 0
+  });
+
+  it('a label counts in macro-F1 when it is true, predicted, or both, whatever the counts add up to', () => {
+    // label 0: tp 1, fn 1 → 2/3; label 1: fp 1, fn 1 → 0; label 2: tp 1, fp 1 → 2/3
+    const probs = [[0.8, 0.1, 0.1], [0.1, 0.2, 0.7], [0.1, 0.1, 0.8], [0.2, 0.7, 0.1]];
+    const s3: Split = { ids: Int32Array.from([1, 2, 3, 4]), labels: Int32Array.from([0, 1, 2, 0]), tokens: new Int32Array(4).fill(1), size: 4 };
+    const m3 = { predict: (_: string, b: { ids: Int32Array }) => Float32Array.from([...b.ids].flatMap((id) => probs[id - 1])) } as unknown as Model;
+    expect(evaluateSplit(m3, { name: 't', labels: ['a', 'b', 'c'], length: 1 } as TaskData, s3).f1).toBeCloseTo(4 / 9, 9);
   });
 });
