@@ -13,3 +13,11 @@ export function sig(x: number | null | undefined, digits = 4): string {
   const p = Math.max(digits, Math.floor(Math.log10(Math.abs(x))) + 1);
   return en(Number(x.toPrecision(p)));
 }
+
+/** Bytes as '3.1 GB', '850 MB', '12 kB' (decimal units, as file managers show sizes), the same in the app and the CLI. */
+export function bytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  for (; Math.abs(n) >= 1000 && i < units.length - 1; i++) n /= 1000;
+  return `${i ? sig(n, 3) : n} ${units[i]}`;
+}

@@ -1,4 +1,5 @@
 export { fmt } from '../solver/format';
+export { bytes } from '../api/format';
 import { fmt } from '../solver/format';
 /** Plain-text tables for the terminal: right-aligned numbers, left-aligned text. */
 export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
@@ -7,13 +8,4 @@ export function table(headers: string[], rows: (string | number | null | undefin
   const width = headers.map((h, j) => Math.max(h.length, ...cells.map((r) => r[j].length)));
   const line = (r: string[]) => r.map((c, j) => (numeric[j] ? c.padStart(width[j]) : c.padEnd(width[j]))).join('  ').trimEnd();
   return [line(headers), line(width.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
-}
-
-
-
-export function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB'];
-  let i = 0;
-  for (; n >= 1024 && i < units.length - 1; i++) n /= 1024;
-  return `${i ? n.toFixed(1) : n} ${units[i]}`;
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Comparison, MetricPoint, Run } from '../../src-main/api/schemas';
@@ -7,6 +7,7 @@ import { comparisonText } from '../../src-main/cli/commands/compare';
 import { runText } from '../../src-main/cli/commands/run';
 import { createCli } from '../../src-main/cli/program';
 import { serveCommand } from '../../src-main/server/command';
+import { bytes } from '../../src-renderer/src/lib/format';
 import { cliIn } from './helpers/cliInProcess';
 import { tmpDir } from './helpers/tmp';
 
@@ -49,6 +50,10 @@ describe('CLI, in process', () => {
     const tight = await cliIn(['--db', db, 'solve', 'floors']);
     expect(tight).toMatchObject({ code: 3, stdout: expect.stringMatching(/— infeasible\ninfeasible: /) });
     expect(await cliIn(['--db', db, 'runs', 'list'])).toMatchObject({ code: 0, stdout: 'no runs yet\n' });
+    // sizes in the units the app shows (decimal, as file managers): the same database reads the same in both
+    const info = await cliIn(['--db', db, 'db', 'info']);
+    expect(info.stdout).toMatch(new RegExp(`^size +${bytes(statSync(db).size)}$`, 'm'));
+    expect(info.stdout).toMatch(/^size +\d[\d.]* kB$/m);
     expect(await cliIn(['--db', db, 'runs', 'list', '-q', 'policy:lp'])).toMatchObject({ code: 0, stdout: 'no run matches\n' });
     expect(await cliIn(['--db', db, 'runs', 'show', 'x'])).toMatchObject({ code: 1, stderr: "error: 'x' is not an id (a positive whole number)\n" });
   });

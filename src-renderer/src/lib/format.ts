@@ -3,9 +3,9 @@
  * budget, an advised least budget) it is exact or rounded in the safe direction;
  * elsewhere significant digits with thousands separators; units are the caller's.
  */
-import { en, sig } from '@api/format';
+import { bytes, en, sig } from '@api/format';
 
-export { sig };
+export { bytes, sig };
 
 /** The smallest easy-to-type number ≥ x: whole units from 100 up, else 4 significant digits, rounded up. */
 export function atLeast(x: number): number {
@@ -19,14 +19,6 @@ export function atLeast(x: number): number {
 export const exact = (x: number) => en(x, 12);
 
 export { duration } from '@api/names';
-
-/** Bytes as '3.1 GB', '850 MB', '12 kB' (decimal units, as file managers show sizes). */
-export function bytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  for (; Math.abs(n) >= 1000 && i < units.length - 1; i++) n /= 1000;
-  return `${i ? sig(n, 3) : n} ${units[i]}`;
-}
 
 /** What a compaction did, in a sentence: sizes before and after, and what the disk got back. */
 export function givenBack(r: { before: number; after: number }): string {
