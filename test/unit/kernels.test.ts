@@ -177,6 +177,26 @@ describe('row-sparse lazy Adam', () => {
     expect(t.weights[0]).toBe(0);
   });
 
+  it('repeated ids are one update of their summed gradient, the first row repeated too; pooling equals each token getting its text\'s row scaled (dim 3)', () => {
+    const D = 3, rnd = rng(5), adam = { lr: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+    const table = () => new EmbeddingTable(6, D, (i) => Math.sin(i));
+    const g = (n: number) => Float32Array.from({ length: n * D }, () => rnd() - 0.5);
+    const same = (a: EmbeddingTable, b: EmbeddingTable) => Array.from(a.weights).forEach((w, i) => expect(w).toBeCloseTo(b.weights[i], 6));
+    // ids [3, 3, 4, 3]: row 3 (the first distinct row) three times
+    const grad = g(4), once = table(), summed = table();
+    once.applyAdam(Int32Array.from([3, 3, 4, 3]), grad, adam);
+    const sum = (k: number) => grad[k] + grad[D + k] + grad[3 * D + k];
+    summed.applyAdam(Int32Array.from([3, 4]), Float32Array.from([sum(0), sum(1), sum(2), grad[2 * D], grad[2 * D + 1], grad[2 * D + 2]]), adam);
+    same(once, summed);
+    expect(Array.from(once.steps)).toEqual([0, 0, 0, 1, 1, 0]); // one step for row 3, not three
+    // texts [1, 2, 5] and [2, 0, 0], pooled rows p0 and p1 with scales 1/3 and 1
+    const pooled = g(2), scale = Float32Array.from([1 / 3, 1]), ids = Int32Array.from([1, 2, 5, 2, 0, 0]);
+    const viaPool = table(), expanded = table();
+    viaPool.applyAdam(ids, pooled, adam, { length: 3, scale });
+    expanded.applyAdam(ids, Float32Array.from({ length: ids.length * D }, (_, j) => { const i = Math.floor(j / D), t = Math.floor(i / 3); return scale[t] * pooled[t * D + (j % D)]; }), adam);
+    same(viaPool, expanded);
+  });
+
   it('a row not in the batch does not move, and a row keeps its own bias correction', () => {
     const t = new EmbeddingTable(4, 2);
     t.weights.fill(1);
