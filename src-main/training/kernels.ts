@@ -93,7 +93,7 @@ const transpose: KernelFunc = (args) => {
   if (x.dtype !== 'float32' && x.dtype !== 'int32') return stockKernel('Transpose')(args);
   const cpu = args.backend as unknown as CpuBackend;
   const xv = cpu.data.get(x.dataId).values;
-  const inStrides = alignedStrides(x.shape, x.shape.map((d) => (d === 1 ? 2 : d))); // plain row-major strides
+  const inStrides = alignedStrides(x.shape, x.shape); // row-major (a size-1 axis gets 0: its only index is 0)
   const shape = perm.map((p) => x.shape[p]), st = perm.map((p) => inStrides[p]);
   const out = x.dtype === 'int32' ? new Int32Array(xv.length) : new Float32Array(xv.length);
   const step = st.at(-1) ?? 0;
