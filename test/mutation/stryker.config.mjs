@@ -13,6 +13,11 @@ export default {
   // beyond a mutant's expected test time; a mutant that loops forever costs this much
   timeoutMS: Number(process.env.MUTATION_TIMEOUT_MS ?? 60_000),
   dryRunTimeoutMinutes: 30,
+  // Static mutants (module-level constants: kernel names, the palette, the guessed column names) only
+  // act when a module loads; the runner does not reload modules per mutant (test/mutation/vitest.config.ts),
+  // so they ran no test and were counted as survivors. They are left out of the score and checked by hand
+  // (docs/testing.md lists which).
+  ignoreStatic: true,
   // MUTATION_BREAK: the score below which the run fails (CI, on the lines a change touched)
   thresholds: { high: 80, low: 60, break: process.env.MUTATION_BREAK ? Number(process.env.MUTATION_BREAK) : null },
   reporters: ['clear-text', 'html', 'json', 'progress'],
