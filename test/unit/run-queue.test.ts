@@ -208,6 +208,12 @@ describe('the run queue, against a scripted trainer', () => {
     Child.all[0].exit(0);
     await lab.runs.wait(run.id);
     expect(events.at(-1)).toMatchObject({ phase: 'failed', message: 'the run finished; its status could not be stored: the disk went away' });
+    // one that did not finish says why it stopped instead
+    lab.db.exec("CREATE TEMP TRIGGER refuse_failed BEFORE UPDATE OF status ON runs WHEN NEW.status = 'failed' BEGIN SELECT RAISE(ABORT, 'the disk went away'); END");
+    const [crashed] = await start();
+    Child.all[1].exit(1);
+    await lab.runs.wait(crashed.id);
+    expect(events.at(-1)).toMatchObject({ phase: 'failed', message: 'the trainer exited with code 1; its status could not be stored: the disk went away' });
   });
 
   it('cancel: a queued run leaves the queue, a training run\'s trainer is killed; what it says after is not stored', async () => {
