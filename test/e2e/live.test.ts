@@ -99,6 +99,26 @@ describe.skipIf(process.platform === 'win32')('live runs in Compare', () => {
     await page.close();
   }, 60_000);
 
+  it('the Runs view shows the run picked last, though an earlier pick\'s answer comes back later', async () => {
+    const first = addRun(t.lab.db, { policy: 'lp', seed: 1, base: 0.6, name: 'picked first' });
+    const last = addRun(t.lab.db, { policy: 'lp', seed: 2, base: 0.6, name: 'picked last' });
+    const { page, errors } = await open('Runs');
+    let held = 0;
+    await page.route('**/api/runs/get', async (route) => {
+      if (JSON.parse(route.request().postData() ?? '{}').id === first) { held++; await new Promise((r) => setTimeout(r, 1_500)); }
+      await route.continue();
+    });
+    const table = page.getByRole('region', { name: 'runs' });
+    await table.getByRole('link', { name: 'picked first' }).click();
+    await table.getByRole('link', { name: 'picked last' }).click();
+    await page.getByRole('region', { name: `run ${last}` }).waitFor();
+    await page.waitForTimeout(2_500); // the first pick's answer has come back meanwhile
+    expect(held).toBeGreaterThan(0);
+    expect(await page.locator('.detail-side h2').textContent()).toMatch(new RegExp(`^Run ${last}: picked last`));
+    expect(errors.join('\n')).toBe('');
+    await page.close();
+  }, 60_000);
+
   it("follows the open run's epochs in the Runs view, and asks nothing for it while another run trains", async () => {
     const [run] = await t.lab.call('runs/start', { taskSetId: setId, policy: 'uniform', epochs: 30, name: 'open one' });
     const hold = holdEachEpoch(run.id);
