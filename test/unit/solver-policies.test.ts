@@ -273,6 +273,17 @@ describe('sweeps', () => {
     expect([none.points, none.leastBudget, none.totalAttention]).toEqual([[], NaN, 1.1]);
     const free = await sweep(problem([{ a: 1 }, { a: 3 }]), SolveParams.parse({ policy: 'lp' }), 2);
     expect(free.points[0].budget).toBeCloseTo(4e-6, 15); // from a millionth of the total, not from 0
+    expect(sw.points.every((x) => !('predictedAccuracy' in x))).toBe(true); // lp predicts no accuracy
+  });
+
+  it('a sweep of the curve policy carries each budget\'s predicted accuracy, rising with the budget', async () => {
+    const curve = { alpha: 0.9, beta: 0.8, gamma: 0.5 };
+    const p = problem([{ n: 400 }, { n: 400 }], { budget: 1 });
+    const sw = await sweep(p, SolveParams.parse({ policy: 'curve', curves: { t0: curve, t1: curve } }), 3);
+    const predicted = sw.points.map((x) => x.predictedAccuracy!);
+    expect(predicted.every((v) => typeof v === 'number' && v > 0 && v < 1)).toBe(true);
+    expect(predicted[2]).toBeGreaterThan(predicted[0]);
+    expect(predicted[2]).toBeCloseTo(accuracyAt(curve, 400), 6); // every task at its cap: all 400 examples
   });
 });
 
