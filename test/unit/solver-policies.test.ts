@@ -123,6 +123,8 @@ describe('dp', () => {
     // a millionth per unit is the finest grid dp takes
     expect(dp(problem([{ a: 0.001 }], { budget: 0.001, unitsPerTask: [1000] }))).toEqual({ counts: [1000], value: 1, status: 'optimal' });
     expect(dp(problem([{ a: 1 }], { budget: 1, unitsPerTask: [1000] }))).toEqual({ counts: [1000], value: 1, status: 'optimal' });
+    // a budget off every grid (π of a sweep's budget) is floored onto the costs' grid, not refused
+    expect(dp(problem([{ a: 1 }, { a: 2 }], { budget: 1.23456789012, unitsPerTask: [10, 10] }))).toEqual(dp(problem([{ a: 1 }, { a: 2 }], { budget: 1.2, unitsPerTask: [10, 10] })));
   });
 });
 
